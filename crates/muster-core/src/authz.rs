@@ -1,0 +1,51 @@
+//! Who may do what: the one table of role permissions that every route consults.
+
+use crate::user::Role;
+
+/// Something a caller asks to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Read users, teams and services.
+    ReadDirectory,
+    /// Create, change and deactivate users and their roles.
+    ManageUsers,
+    /// Create, change and delete teams and their members.
+    ManageTeams,
+    /// Create, change and delete services and their integration keys.
+    ManageServices,
+    /// Read the audit log.
+    ReadAuditLog,
+}
+
+impl Role {
+    /// Whether this role grants the permission. Stakeholders read; responders also run teams and
+    /// services; admins also manage people and read the audit log.
+    pub fn allows(self, permission: Permission) -> bool {
+        match permission {
+            Permission::ReadDirectory => true,
+            Permission::ManageTeams | Permission::ManageServices => {
+                matches!(self, Role::Admin | Role::Responder)
+            }
+            Permission::ManageUsers | Permission::ReadAuditLog => self == Role::Admin,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Permission::*, *};
+
+    #[test]
+    fn permission_table() {
+        let table = [
+            (Role::Admin, [true, true, true, true, true]),
+            (Role::Responder, [true, false, true, true, false]),
+            (Role::Stakeholder, [true, false, false, false, false]),
+        ];
+        for (role, expected) in table {
+            let got = [ReadDirectory, ManageUsers, ManageTeams, ManageServices, ReadAuditLog]
+                .map(|p| role.allows(p));
+            assert_eq!(got, expected, "{role}");
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! Typed identifiers. Ids are opaque text (UUIDs made by the store); the types keep a team id from
+//! being passed where a user id belongs.
+
+macro_rules! id_type {
+    ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
+        #[$doc]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                Self(value)
+            }
+        }
+    )*};
+}
+
+id_type!(
+    /// Identifies a user.
+    UserId,
+    /// Identifies a team.
+    TeamId,
+    /// Identifies a service.
+    ServiceId,
+    /// Identifies an integration key of a service.
+    IntegrationKeyId,
+    /// Identifies an API token.
+    ApiTokenId,
+);
