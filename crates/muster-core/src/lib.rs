@@ -7,8 +7,10 @@ pub mod audit;
 pub mod authz;
 pub mod clock;
 pub mod ids;
+pub mod page;
 pub mod service;
 pub mod team;
+pub mod token;
 pub mod user;
 pub mod validate;
 

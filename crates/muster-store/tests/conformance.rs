@@ -1,0 +1,319 @@
+//! The store conformance suite: every case runs on SQLite and on PostgreSQL, so both backends keep
+//! exactly the same behaviour.
+
+use jiff::{SignedDuration, Timestamp};
+use muster_core::{
+    audit::Actor,
+    ids::{TeamId, UserId},
+    page::Page,
+    service::{IntegrationKind, NewService, ServiceChanges},
+    team::{NewTeam, TeamChanges},
+    user::{NewUser, Role, UserChanges},
+};
+use muster_store::{Store, StoreError};
+
+/// Runs each listed case once on a fresh SQLite file and once on a fresh PostgreSQL database.
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let db = muster_store::testing::TestDatabase::sqlite();
+                    super::$case(&db.open().await.expect("open SQLite")).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let Some(db) = muster_store::testing::TestDatabase::postgres(stringify!($case)).await else {
+                        return;
+                    };
+                    super::$case(&db.open().await.expect("open PostgreSQL")).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    migrations_leave_the_database_ready,
+    users_round_trip_with_lower_cased_unique_emails,
+    user_updates_change_only_what_is_given,
+    the_last_admin_cannot_be_demoted_or_deactivated,
+    deactivation_ends_sessions_tokens_and_memberships,
+    teams_keep_their_members,
+    team_names_are_unique_ignoring_case_until_deleted,
+    a_team_that_owns_services_cannot_be_deleted,
+    services_have_an_optional_owning_team,
+    a_failed_write_leaves_nothing_behind,
+    integration_keys_are_revoked_with_their_service,
+    sessions_expire_and_end,
+    api_tokens_authenticate_until_revoked,
+    pages_window_long_lists,
+    every_write_is_audited,
+);
+
+fn t0() -> Timestamp {
+    "2026-11-23T10:00:00Z".parse().expect("valid timestamp")
+}
+
+const CONSOLE: Actor = Actor::System("test");
+
+async fn user(store: &Store, name: &str, role: Role) -> UserId {
+    let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+    let new = NewUser::parse(name, &email, Some("Europe/London"), role).expect("valid user");
+    store.create_user(&new, Some("$argon2id$fake"), &CONSOLE, t0()).await.expect("create user").id
+}
+
+async fn team(store: &Store, name: &str) -> TeamId {
+    store
+        .create_team(&NewTeam::parse(name, None).expect("valid team"), &CONSOLE, t0())
+        .await
+        .expect("create team")
+        .id
+}
+
+fn is_conflict(result: &Result<impl std::fmt::Debug, StoreError>, on: &str) -> bool {
+    matches!(result, Err(StoreError::Conflict { field, .. }) if *field == on)
+}
+
+async fn migrations_leave_the_database_ready(store: &Store) {
+    assert_eq!(store.pending_migrations().await.expect("count"), 0);
+    store.migrate().await.expect("migrating twice is harmless");
+    store.ping().await.expect("ping");
+}
+
+async fn users_round_trip_with_lower_cased_unique_emails(store: &Store) {
+    let new =
+        NewUser::parse(" Ada Lovelace ", "Ada@Example.com", Some("Europe/London"), Role::Admin).unwrap();
+    let ada = store.create_user(&new, Some("hash"), &CONSOLE, t0()).await.unwrap();
+    assert_eq!(
+        (ada.name.as_str(), ada.email.as_str(), ada.role),
+        ("Ada Lovelace", "ada@example.com", Role::Admin)
+    );
+    assert_eq!(ada.created_at, t0());
+    assert_eq!(store.get_user(&ada.id).await.unwrap(), ada);
+
+    let credentials = store.credentials("ada@example.com").await.unwrap().expect("found by email");
+    assert_eq!(credentials.password_hash.as_deref(), Some("hash"));
+    assert!(store.credentials("nobody@example.com").await.unwrap().is_none());
+
+    let again = NewUser::parse("Another Ada", "ADA@example.com", None, Role::Responder).unwrap();
+    assert!(is_conflict(&store.create_user(&again, None, &CONSOLE, t0()).await, "email"));
+    assert!(matches!(store.get_user(&UserId("missing".into())).await, Err(StoreError::NotFound("user"))));
+}
+
+async fn user_updates_change_only_what_is_given(store: &Store) {
+    let id = user(store, "Grace", Role::Responder).await;
+    let later = t0() + SignedDuration::from_mins(5);
+    let changes = UserChanges::parse(None, Some("America/New_York"), None).unwrap();
+    let grace = store.update_user(&id, &changes, &CONSOLE, later).await.unwrap();
+    assert_eq!((grace.name.as_str(), grace.time_zone.as_str()), ("Grace", "America/New_York"));
+    assert_eq!((grace.created_at, grace.updated_at), (t0(), later));
+}
+
+async fn the_last_admin_cannot_be_demoted_or_deactivated(store: &Store) {
+    let admin = user(store, "Root", Role::Admin).await;
+    let demote = UserChanges { role: Some(Role::Responder), ..Default::default() };
+    assert!(is_conflict(&store.update_user(&admin, &demote, &CONSOLE, t0()).await, "role"));
+    assert!(is_conflict(&store.deactivate_user(&admin, &CONSOLE, t0()).await, "role"));
+
+    user(store, "Second Admin", Role::Admin).await;
+    let demoted = store.update_user(&admin, &demote, &CONSOLE, t0()).await.unwrap();
+    assert_eq!(demoted.role, Role::Responder);
+}
+
+async fn deactivation_ends_sessions_tokens_and_memberships(store: &Store) {
+    user(store, "Admin", Role::Admin).await;
+    let leaver = user(store, "Leaver", Role::Responder).await;
+    let ops = team(store, "Ops").await;
+    store.add_team_member(&ops, &leaver, &CONSOLE, t0()).await.unwrap();
+    store
+        .create_session("session-hash", &leaver, "csrf", t0(), t0() + SignedDuration::from_hours(1))
+        .await
+        .unwrap();
+    store.create_api_token(&leaver, "cli", "token-hash", &CONSOLE, t0()).await.unwrap();
+
+    let gone = store.deactivate_user(&leaver, &CONSOLE, t0()).await.unwrap();
+    assert_eq!(gone.deactivated_at, Some(t0()));
+    assert!(store.session("session-hash", t0()).await.unwrap().is_none());
+    assert!(store.api_token_user("token-hash", t0()).await.unwrap().is_none());
+    assert!(store.get_team(&ops).await.unwrap().members.is_empty());
+    assert_eq!(store.get_user(&leaver).await.unwrap().name, "Leaver", "history still resolves the user");
+    let rejoin = store.add_team_member(&ops, &leaver, &CONSOLE, t0()).await;
+    assert!(matches!(rejoin, Err(StoreError::Invalid(invalid)) if invalid.0[0].field == "user_id"));
+}
+
+async fn teams_keep_their_members(store: &Store) {
+    let ops = team(store, "Ops").await;
+    let (bea, al) = (user(store, "Bea", Role::Responder).await, user(store, "Al", Role::Responder).await);
+    store.add_team_member(&ops, &bea, &CONSOLE, t0()).await.unwrap();
+    store.add_team_member(&ops, &al, &CONSOLE, t0()).await.unwrap();
+    let twice = store.add_team_member(&ops, &al, &CONSOLE, t0()).await.unwrap();
+    let names: Vec<_> = twice.members.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["Al", "Bea"], "members are listed by name, once each");
+
+    team(store, "Empty").await;
+    let listed = store.list_teams(Page::first()).await.unwrap();
+    let summary: Vec<_> = listed.iter().map(|t| (t.name.as_str(), t.members.len())).collect();
+    assert_eq!(summary, [("Empty", 0), ("Ops", 2)]);
+
+    let after = store.remove_team_member(&ops, &bea, &CONSOLE, t0()).await.unwrap();
+    assert_eq!(after.members.len(), 1);
+    assert!(matches!(
+        store.remove_team_member(&ops, &bea, &CONSOLE, t0()).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn team_names_are_unique_ignoring_case_until_deleted(store: &Store) {
+    let ops = team(store, "Ops").await;
+    let clash = store.create_team(&NewTeam::parse("OPS", None).unwrap(), &CONSOLE, t0()).await;
+    assert!(is_conflict(&clash, "name"));
+    let other = team(store, "Platform").await;
+    let rename = TeamChanges { name: Some("ops".into()), description: None };
+    assert!(is_conflict(&store.update_team(&other, &rename, &CONSOLE, t0()).await, "name"));
+
+    store.delete_team(&ops, &CONSOLE, t0()).await.unwrap();
+    assert!(matches!(store.get_team(&ops).await, Err(StoreError::NotFound("team"))));
+    team(store, "Ops").await;
+}
+
+async fn a_team_that_owns_services_cannot_be_deleted(store: &Store) {
+    let ops = team(store, "Ops").await;
+    let new = NewService::parse("Payments", None, Some(ops.clone())).unwrap();
+    let payments = store.create_service(&new, &CONSOLE, t0()).await.unwrap();
+    assert!(is_conflict(&store.delete_team(&ops, &CONSOLE, t0()).await, "team"));
+    store.delete_service(&payments.id, &CONSOLE, t0()).await.unwrap();
+    store.delete_team(&ops, &CONSOLE, t0()).await.unwrap();
+}
+
+async fn services_have_an_optional_owning_team(store: &Store) {
+    let ops = team(store, "Ops").await;
+    let new = NewService::parse("Checkout", Some("Takes the money"), Some(ops.clone())).unwrap();
+    let checkout = store.create_service(&new, &CONSOLE, t0()).await.unwrap();
+    assert_eq!((checkout.team_id.as_ref(), checkout.team_name.as_deref()), (Some(&ops), Some("Ops")));
+
+    let orphan = ServiceChanges { team_id: Some(None), ..Default::default() };
+    let updated = store.update_service(&checkout.id, &orphan, &CONSOLE, t0()).await.unwrap();
+    assert_eq!(updated.team_id, None);
+    let renamed = ServiceChanges { name: Some("Checkout API".into()), ..Default::default() };
+    let updated = store.update_service(&checkout.id, &renamed, &CONSOLE, t0()).await.unwrap();
+    assert_eq!((updated.name.as_str(), updated.description.as_str()), ("Checkout API", "Takes the money"));
+
+    let clash = NewService::parse("checkout api", None, None).unwrap();
+    assert!(is_conflict(&store.create_service(&clash, &CONSOLE, t0()).await, "name"));
+    store.delete_service(&checkout.id, &CONSOLE, t0()).await.unwrap();
+    assert!(matches!(store.get_service(&checkout.id).await, Err(StoreError::NotFound("service"))));
+    store.create_service(&clash, &CONSOLE, t0()).await.expect("a deleted service's name is free again");
+}
+
+async fn a_failed_write_leaves_nothing_behind(store: &Store) {
+    let audited_before = store.list_audit_log(Page::first()).await.unwrap().len();
+    let new = NewService::parse("Ghost", None, Some(TeamId("no-such-team".into()))).unwrap();
+    let refused = store.create_service(&new, &CONSOLE, t0()).await;
+    assert!(matches!(refused, Err(StoreError::Invalid(invalid)) if invalid.0[0].field == "team_id"));
+    assert!(store.list_services(Page::first()).await.unwrap().is_empty());
+    assert_eq!(store.list_audit_log(Page::first()).await.unwrap().len(), audited_before);
+}
+
+async fn integration_keys_are_revoked_with_their_service(store: &Store) {
+    let service = store
+        .create_service(&NewService::parse("Search", None, None).unwrap(), &CONSOLE, t0())
+        .await
+        .unwrap();
+    let am = store
+        .create_integration_key(
+            &service.id,
+            IntegrationKind::Alertmanager,
+            "prod",
+            "secret-1",
+            &CONSOLE,
+            t0(),
+        )
+        .await
+        .unwrap();
+    let later = t0() + SignedDuration::from_secs(1);
+    let grafana = store
+        .create_integration_key(&service.id, IntegrationKind::Grafana, "grafana", "secret-2", &CONSOLE, later)
+        .await
+        .unwrap();
+    assert_eq!((am.kind, am.key.as_str(), am.revoked_at), (IntegrationKind::Alertmanager, "secret-1", None));
+    let keys = store.list_integration_keys(&service.id).await.unwrap();
+    assert_eq!(keys.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(), ["grafana", "prod"], "newest first");
+
+    let revoked = store.revoke_integration_key(&service.id, &grafana.id, &CONSOLE, later).await.unwrap();
+    assert_eq!(revoked.revoked_at, Some(later));
+    store.delete_service(&service.id, &CONSOLE, later).await.unwrap();
+    assert!(matches!(store.list_integration_keys(&service.id).await, Err(StoreError::NotFound("service"))));
+}
+
+async fn sessions_expire_and_end(store: &Store) {
+    let ada = user(store, "Ada", Role::Admin).await;
+    let expires = t0() + SignedDuration::from_hours(12);
+    store.create_session("hash-1", &ada, "csrf-1", t0(), expires).await.unwrap();
+    let session = store.session("hash-1", t0()).await.unwrap().expect("live session");
+    assert_eq!((session.user.id, session.csrf_token.as_str()), (ada.clone(), "csrf-1"));
+    assert!(store.session("hash-1", expires).await.unwrap().is_none(), "expiry is exclusive");
+    assert!(store.session("other", t0()).await.unwrap().is_none());
+    store.delete_session("hash-1", &ada, t0()).await.unwrap();
+    assert!(store.session("hash-1", t0()).await.unwrap().is_none());
+}
+
+async fn api_tokens_authenticate_until_revoked(store: &Store) {
+    let ada = user(store, "Ada", Role::Admin).await;
+    let token = store.create_api_token(&ada, "laptop", "token-hash", &CONSOLE, t0()).await.unwrap();
+    assert_eq!(token.last_used_at, None);
+    assert_eq!(store.api_token_user("token-hash", t0()).await.unwrap().map(|u| u.id), Some(ada.clone()));
+    let listed = store.list_api_tokens(&ada).await.unwrap();
+    assert_eq!(listed[0].last_used_at, Some(t0()), "use is noted");
+
+    store.revoke_api_token(&ada, &token.id, &CONSOLE, t0()).await.unwrap();
+    assert!(store.api_token_user("token-hash", t0()).await.unwrap().is_none());
+    let someone_else = user(store, "Eve", Role::Responder).await;
+    let foreign = store.revoke_api_token(&someone_else, &token.id, &CONSOLE, t0()).await;
+    assert!(matches!(foreign, Err(StoreError::NotFound(_))), "tokens are revoked only by their owner's id");
+}
+
+async fn pages_window_long_lists(store: &Store) {
+    for name in ["Delta", "alpha", "Charlie", "bravo", "Echo"] {
+        store.create_service(&NewService::parse(name, None, None).unwrap(), &CONSOLE, t0()).await.unwrap();
+    }
+    let names = |page: Page| async move {
+        store.list_services(page).await.unwrap().into_iter().map(|s| s.name).collect::<Vec<_>>()
+    };
+    assert_eq!(names(Page { limit: 2, offset: 0 }).await, ["alpha", "bravo"]);
+    assert_eq!(names(Page { limit: 2, offset: 2 }).await, ["Charlie", "Delta"]);
+    assert_eq!(names(Page { limit: 2, offset: 4 }).await, ["Echo"]);
+}
+
+async fn every_write_is_audited(store: &Store) {
+    let ada = user(store, "Ada", Role::Admin).await;
+    let as_ada = Actor::User(ada.clone());
+    let ops = store.create_team(&NewTeam::parse("Ops", None).unwrap(), &as_ada, t0()).await.unwrap();
+    store.add_team_member(&ops.id, &ada, &as_ada, t0()).await.unwrap();
+    let service =
+        store.create_service(&NewService::parse("API", None, None).unwrap(), &as_ada, t0()).await.unwrap();
+    store
+        .create_integration_key(&service.id, IntegrationKind::Generic, "g", "SECRET-4f2a", &as_ada, t0())
+        .await
+        .unwrap();
+
+    let log = store.list_audit_log(Page::first()).await.unwrap();
+    let actions: Vec<_> = log.iter().map(|e| (e.action.as_str(), e.actor.as_str())).collect();
+    assert_eq!(
+        actions,
+        [
+            ("service.key.create", "Ada"),
+            ("service.create", "Ada"),
+            ("team.member.add", "Ada"),
+            ("team.create", "Ada"),
+            ("user.create", "test"),
+        ]
+    );
+    assert_eq!(log[0].summary, "added generic integration key \"g\" to service API");
+    assert!(log.iter().all(|e| !e.summary.contains("SECRET-4f2a")), "secrets never reach the audit log");
+}
