@@ -168,9 +168,32 @@ pub fn parse_time_zone(field: &str, value: &str) -> Result<String, FieldError> {
     }
 }
 
+/// Shortest and longest password accepted. Length is what makes a password strong; no other
+/// composition rule is imposed (NIST SP 800-63B).
+pub const MIN_PASSWORD_CHARS: usize = 10;
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+pub fn check_password(field: &str, password: &str) -> Result<(), FieldError> {
+    let length = password.chars().count();
+    if length < MIN_PASSWORD_CHARS {
+        return Err(FieldError::new(field, format!("must be at least {MIN_PASSWORD_CHARS} characters")));
+    }
+    if length > MAX_PASSWORD_CHARS {
+        return Err(FieldError::new(field, format!("must be at most {MAX_PASSWORD_CHARS} characters")));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_need_length_only() {
+        assert!(check_password("password", "correct horse").is_ok());
+        assert_eq!(check_password("password", "short").unwrap_err().field, "password");
+        assert!(check_password("password", &"x".repeat(257)).is_err());
+    }
 
     #[test]
     fn emails_are_lower_cased_and_shape_checked() {

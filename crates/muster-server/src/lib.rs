@@ -1,1 +1,116 @@
-//! placeholder
+//! Muster's server: the HTTP API, the web UI, probes and metrics, configuration, and the console
+//! operations the binary runs directly on the database (bootstrap, demo data).
+//!
+//! This is the only crate with HTTP and HTML. It holds no SQL: everything stored goes through
+//! `muster_store::Store`.
+
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod console;
+pub mod demo;
+pub mod directory;
+pub mod error;
+pub mod events;
+mod health;
+pub mod json;
+pub mod login_limit;
+mod metrics;
+pub mod secrets;
+pub mod state;
+pub mod telemetry;
+mod ui;
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    http::{HeaderName, HeaderValue, header},
+    middleware,
+    routing::get,
+};
+use muster_store::Store;
+use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{clock::SystemClock, config::Config, state::AppState};
+
+/// Every route of Muster, with its middleware.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(api::router())
+        .merge(ui::router())
+        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", api::ApiDoc::openapi()))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::scrape))
+        .route_layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(DefaultBodyLimit::max(json::MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("content-security-policy"),
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'"),
+        ))
+        .with_state(state)
+}
+
+/// Serves `state` on an already bound listener until `shutdown` completes.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+/// `muster serve`: opens (and migrates) the database, seeds the demo when asked, and serves until
+/// Ctrl-C or SIGTERM.
+pub async fn serve(config: Config, demo: bool) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    tracing::info!(database = %config.redacted_database_url(), "opening the database");
+    let store = Store::open(&config.database_url).await?;
+    let clock = Arc::new(SystemClock);
+    if demo {
+        demo::seed(&store, jiff::Timestamp::now()).await?;
+    }
+    if store.count_users().await? == 0 {
+        eprintln!("{}", console::NO_USERS_HINT);
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let public_url = config.public_url();
+    let state = AppState::new(store.clone(), clock, config);
+    tracing::info!(listen = %listener.local_addr()?, public_url = %public_url, "Muster is serving");
+    eprintln!("Muster is serving at {public_url} (API docs at {public_url}/api/docs)");
+    run(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("Muster stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

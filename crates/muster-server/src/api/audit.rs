@@ -1,0 +1,28 @@
+//! `/api/v1/audit`: the audit log, for admins.
+
+use axum::{
+    Json, Router,
+    extract::{Query, State},
+    routing::get,
+};
+use muster_core::{audit::AuditEntry, authz::Permission};
+
+use super::{ListQuery, Listing};
+use crate::{auth::Caller, error::ApiResult, state::AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/audit", get(list))
+}
+
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(ListQuery),
+    responses((status = 200, body = Listing<AuditEntry>), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Json<Listing<AuditEntry>>> {
+    caller.require(Permission::ReadAuditLog, "read the audit log")?;
+    let page = query.page()?;
+    Ok(Json(Listing::new(state.store.list_audit_log(page).await?, page)))
+}

@@ -1,0 +1,100 @@
+//! The REST API under `/api/v1`, and its OpenAPI document.
+//!
+//! Handlers parse input at the edge into core types, check the caller's permission, call the store,
+//! publish a change event, and answer JSON. Errors are always [`ApiError`](crate::error::ApiError).
+
+mod audit;
+mod services;
+mod teams;
+mod tokens;
+mod users;
+
+use axum::{Json, Router, routing::get};
+use muster_core::page::Page;
+use serde::{Deserialize, Serialize};
+use utoipa::{
+    Modify, OpenApi, ToSchema,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+
+use crate::{error::ApiResult, events, state::AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .route("/api/v1/events", get(events::stream))
+        .merge(users::router())
+        .merge(teams::router())
+        .merge(services::router())
+        .merge(tokens::router())
+        .merge(audit::router())
+}
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(title = "Muster API", description = "Incident management: users, teams and services. \
+        Authenticate with an API token as `Authorization: Bearer <token>` (create one with \
+        `muster token create` or on the Settings page)."),
+    paths(
+        users::list, users::create, users::me, users::get_one, users::update, users::deactivate,
+        teams::list, teams::create, teams::get_one, teams::update, teams::delete, teams::add_member, teams::remove_member,
+        services::list, services::create, services::get_one, services::update, services::delete,
+        services::list_keys, services::create_key, services::revoke_key,
+        tokens::list, tokens::create, tokens::revoke,
+        audit::list,
+        events::stream,
+    ),
+    components(schemas(crate::error::ErrorBody, events::ChangeEvent)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "users", description = "People, their roles and time zones"),
+        (name = "teams", description = "Teams and their members"),
+        (name = "services", description = "Monitored services and their integration keys"),
+        (name = "tokens", description = "Your API tokens"),
+        (name = "audit", description = "Who changed what, when"),
+        (name = "events", description = "Live change events over server-sent events"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// `?limit=&offset=` on every list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// How many items to return, 1 to 200 (default 50).
+    limit: Option<u32>,
+    /// How many items to skip (default 0).
+    offset: Option<u32>,
+}
+
+impl ListQuery {
+    fn page(&self) -> ApiResult<Page> {
+        Ok(Page::parse(self.limit, self.offset)?)
+    }
+}
+
+/// One page of a list; `next_offset` is set when there may be more.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Listing<T> {
+    items: Vec<T>,
+    next_offset: Option<u32>,
+}
+
+impl<T> Listing<T> {
+    fn new(items: Vec<T>, page: Page) -> Self {
+        let next_offset = page.next_offset(items.len());
+        Listing { items, next_offset }
+    }
+}

@@ -1,0 +1,259 @@
+//! Configuration: built-in defaults, then `muster.toml`, then `MUSTER_*` environment variables,
+//! each layer overriding the one before. Every command reads the same configuration.
+
+use std::{fmt, net::SocketAddr, path::Path};
+
+use serde::Deserialize;
+
+/// The commented defaults printed by `muster config example`.
+pub const EXAMPLE: &str = r#"# muster.toml: Muster's configuration. Every setting can also be given as an environment
+# variable (MUSTER_ plus the name in capitals, e.g. MUSTER_DATABASE_URL), which wins over this file.
+
+# Where Muster keeps its data: an embedded SQLite file (created when missing), or a PostgreSQL
+# database for several instances, e.g. "postgres://muster:secret@db.internal/muster".
+database_url = "sqlite://muster.db"
+
+# The address the HTTP server listens on.
+listen = "127.0.0.1:8080"
+
+# The address people and monitors use to reach Muster: the base of links in notifications and of
+# the ingestion URLs shown for integration keys. Defaults to http:// plus `listen`. When it starts
+# with https://, session cookies are marked Secure.
+# public_url = "https://muster.example.com"
+
+# Log format: "text" for people, "json" for log collectors. Levels come from RUST_LOG (default info).
+log_format = "text"
+
+# How long a web sign-in lasts, in hours.
+session_hours = 12
+"#;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The settled configuration.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    public_url: Option<String>,
+    pub log_format: LogFormat,
+    pub session_hours: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://muster.db".to_owned(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            log_format: LogFormat::Text,
+            session_hours: 12,
+        }
+    }
+}
+
+// The database URL may hold a password, so Debug (and therefore every log line) redacts it.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &self.redacted_database_url())
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url())
+            .field("log_format", &self.log_format)
+            .field("session_hours", &self.session_hours)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+    #[error("{variable}: {message}")]
+    Environment { variable: &'static str, message: String },
+}
+
+impl Config {
+    /// Loads the configuration: defaults, then the file (the given path, which must exist, or
+    /// `muster.toml` in the working directory if there is one), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let (path, required) = match file {
+            Some(path) => (path, true),
+            None => (Path::new("muster.toml"), false),
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => Some(text),
+            Err(error) if !required && error.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => return Err(ConfigError::Read { path: path.display().to_string(), source }),
+        };
+        Self::from_layers(text.as_deref().map(|t| (path.display().to_string(), t)), |name| std::env::var(name).ok())
+    }
+
+    /// Applies the file's text and then the environment (read through `env`) over the defaults.
+    pub fn from_layers(
+        file: Option<(String, &str)>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            Some((path, text)) => {
+                toml::from_str(text).map_err(|e| ConfigError::File { path, message: e.message().to_owned() })?
+            }
+            None => Config::default(),
+        };
+        if let Some(url) = env("MUSTER_DATABASE_URL") {
+            config.database_url = url;
+        }
+        if let Some(listen) = env("MUSTER_LISTEN") {
+            config.listen = listen.parse().map_err(|_| ConfigError::Environment {
+                variable: "MUSTER_LISTEN",
+                message: format!("{listen:?} is not an address such as 127.0.0.1:8080"),
+            })?;
+        }
+        if let Some(url) = env("MUSTER_PUBLIC_URL") {
+            config.public_url = Some(url);
+        }
+        if let Some(format) = env("MUSTER_LOG_FORMAT") {
+            config.log_format = match format.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                _ => {
+                    return Err(ConfigError::Environment {
+                        variable: "MUSTER_LOG_FORMAT",
+                        message: format!("{format:?} is neither \"text\" nor \"json\""),
+                    });
+                }
+            };
+        }
+        if let Some(hours) = env("MUSTER_SESSION_HOURS") {
+            config.session_hours = hours.parse().ok().filter(|h| (1..=24 * 30).contains(h)).ok_or(
+                ConfigError::Environment {
+                    variable: "MUSTER_SESSION_HOURS",
+                    message: format!("{hours:?} is not a number of hours between 1 and 720"),
+                },
+            )?;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::Environment {
+                variable: "public_url",
+                message: format!("{url:?} must start with http:// or https://"),
+            });
+        }
+        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres")) {
+            return Err(ConfigError::Environment {
+                variable: "database_url",
+                message: "must start with sqlite: or postgres://".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// A config for tests and embedding: the given database, a given address, defaults otherwise.
+    pub fn new(database_url: impl Into<String>, listen: SocketAddr) -> Self {
+        Config { database_url: database_url.into(), listen, ..Config::default() }
+    }
+
+    /// The base URL people and monitors use, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    pub fn set_public_url(&mut self, url: impl Into<String>) {
+        self.public_url = Some(url.into());
+    }
+
+    /// Whether cookies must be marked Secure: when people reach Muster over TLS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url().starts_with("https://")
+    }
+
+    /// The database URL with any password replaced, fit for logs and messages.
+    pub fn redacted_database_url(&self) -> String {
+        redact_url_password(&self.database_url)
+    }
+}
+
+fn redact_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((credentials, host)) = rest.split_once('@') else { return url.to_owned() };
+    match credentials.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+    }
+
+    #[test]
+    fn defaults_then_file_then_environment() {
+        let defaults = Config::from_layers(None, env_of(&[])).unwrap();
+        assert_eq!(defaults.database_url, "sqlite://muster.db");
+        assert_eq!(defaults.public_url(), "http://127.0.0.1:8080");
+
+        let file = "database_url = \"sqlite://file.db\"\nlisten = \"0.0.0.0:9000\"\n";
+        let from_file = Config::from_layers(Some(("muster.toml".into(), file)), env_of(&[])).unwrap();
+        assert_eq!((from_file.database_url.as_str(), from_file.listen.port()), ("sqlite://file.db", 9000));
+
+        let env = env_of(&[("MUSTER_DATABASE_URL", "postgres://m:pw@db/muster"), ("MUSTER_LOG_FORMAT", "json")]);
+        let layered = Config::from_layers(Some(("muster.toml".into(), file)), env).unwrap();
+        assert_eq!(layered.database_url, "postgres://m:pw@db/muster");
+        assert_eq!((layered.listen.port(), layered.log_format), (9000, LogFormat::Json));
+    }
+
+    #[test]
+    fn the_example_is_the_defaults() {
+        let example = Config::from_layers(Some(("example".into(), EXAMPLE)), env_of(&[])).unwrap();
+        assert_eq!(example, Config::default());
+    }
+
+    #[test]
+    fn bad_settings_name_themselves() {
+        let unknown = Config::from_layers(Some(("muster.toml".into(), "databse_url = \"x\"")), env_of(&[]));
+        assert!(unknown.unwrap_err().to_string().contains("databse_url"));
+        let listen = Config::from_layers(None, env_of(&[("MUSTER_LISTEN", "everywhere")]));
+        assert!(listen.unwrap_err().to_string().starts_with("MUSTER_LISTEN"));
+        let format = Config::from_layers(None, env_of(&[("MUSTER_LOG_FORMAT", "xml")]));
+        assert!(format.unwrap_err().to_string().starts_with("MUSTER_LOG_FORMAT"));
+    }
+
+    #[test]
+    fn passwords_never_reach_debug_output() {
+        let config = Config::from_layers(None, env_of(&[("MUSTER_DATABASE_URL", "postgres://muster:hunter2@db/m")]))
+            .unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("postgres://muster:***@db/m"));
+    }
+
+    #[test]
+    fn https_public_urls_make_cookies_secure() {
+        let mut config = Config::default();
+        assert!(!config.secure_cookies());
+        config.set_public_url("https://muster.example.com/");
+        assert!(config.secure_cookies());
+        assert_eq!(config.public_url(), "https://muster.example.com");
+    }
+}

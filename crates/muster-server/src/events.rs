@@ -1,0 +1,110 @@
+//! Live change events. Every write publishes what changed; browsers and API clients follow along
+//! over server-sent events (`GET /api/v1/events`), so a page showing a list or an incident room
+//! updates for everyone who has it open.
+//!
+//! Events carry only what changed (topic, id, action), never the data: a client re-reads what it
+//! shows, through the same access checks as any other read.
+
+use std::{convert::Infallible, time::Duration};
+
+use axum::{
+    extract::{Query, State},
+    response::sse::{Event, KeepAlive, Sse},
+};
+use futures_util::{Stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use tokio_stream::wrappers::BroadcastStream;
+
+use crate::{auth::Caller, error::ApiResult, state::AppState};
+
+/// What kind of object changed; also the SSE event name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    User,
+    Team,
+    Service,
+}
+
+impl Topic {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::User => "user",
+            Topic::Team => "team",
+            Topic::Service => "service",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ChangeEvent {
+    pub topic: Topic,
+    pub id: String,
+    /// `created`, `updated` or `deleted`.
+    pub action: &'static str,
+}
+
+/// A fan-out of change events to every open stream. Slow readers skip events rather than slow
+/// down writers; a skipped event is reported to the client as a `resync` event.
+#[derive(Debug, Clone)]
+pub struct EventBus {
+    sender: broadcast::Sender<ChangeEvent>,
+}
+
+const BUFFERED_EVENTS: usize = 1024;
+
+impl Default for EventBus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EventBus {
+    pub fn new() -> Self {
+        EventBus { sender: broadcast::channel(BUFFERED_EVENTS).0 }
+    }
+
+    pub fn publish(&self, topic: Topic, id: impl Into<String>, action: &'static str) {
+        // No subscribers is normal; nothing to do then.
+        let _ = self.sender.send(ChangeEvent { topic, id: id.into(), action });
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
+        self.sender.subscribe()
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct EventFilter {
+    /// Comma-separated topics to follow (`user,team,service`); all when absent.
+    topics: Option<String>,
+}
+
+/// Streams change events as server-sent events named after their topic.
+#[utoipa::path(
+    get, path = "/api/v1/events", tag = "events", params(EventFilter),
+    responses((status = 200, description = "An event stream; each event is named after its topic and carries a ChangeEvent", content_type = "text/event-stream")),
+    security(("bearer" = []))
+)]
+pub async fn stream(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(filter): Query<EventFilter>,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    caller.require(muster_core::authz::Permission::ReadDirectory, "follow changes")?;
+    let wanted: Option<Vec<String>> =
+        filter.topics.map(|t| t.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect());
+    let events = BroadcastStream::new(state.events.subscribe()).filter_map(move |received| {
+        let event = match received {
+            Ok(change) if wanted.as_ref().is_none_or(|w| w.iter().any(|t| t == change.topic.as_str())) => {
+                Event::default().event(change.topic.as_str()).json_data(&change).ok()
+            }
+            Ok(_) => None,
+            Err(_lagged) => Some(Event::default().event("resync").data("{}")),
+        };
+        std::future::ready(event.map(Ok))
+    });
+    let opened = futures_util::stream::once(std::future::ready(Ok(Event::default().event("ready").data("{}"))));
+    Ok(Sse::new(opened.chain(events)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
