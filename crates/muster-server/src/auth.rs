@@ -30,7 +30,10 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 pub enum Credential {
     ApiToken,
     /// A web session; `token_hash` identifies it for sign-out.
-    Session { token_hash: String, csrf_token: String },
+    Session {
+        token_hash: String,
+        csrf_token: String,
+    },
 }
 
 /// An authenticated caller.

@@ -94,7 +94,9 @@ impl Config {
             Err(error) if !required && error.kind() == std::io::ErrorKind::NotFound => None,
             Err(source) => return Err(ConfigError::Read { path: path.display().to_string(), source }),
         };
-        Self::from_layers(text.as_deref().map(|t| (path.display().to_string(), t)), |name| std::env::var(name).ok())
+        Self::from_layers(text.as_deref().map(|t| (path.display().to_string(), t)), |name| {
+            std::env::var(name).ok()
+        })
     }
 
     /// Applies the file's text and then the environment (read through `env`) over the defaults.
@@ -103,9 +105,8 @@ impl Config {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
         let mut config = match file {
-            Some((path, text)) => {
-                toml::from_str(text).map_err(|e| ConfigError::File { path, message: e.message().to_owned() })?
-            }
+            Some((path, text)) => toml::from_str(text)
+                .map_err(|e| ConfigError::File { path, message: e.message().to_owned() })?,
             None => Config::default(),
         };
         if let Some(url) = env("MUSTER_DATABASE_URL") {
@@ -133,12 +134,11 @@ impl Config {
             };
         }
         if let Some(hours) = env("MUSTER_SESSION_HOURS") {
-            config.session_hours = hours.parse().ok().filter(|h| (1..=24 * 30).contains(h)).ok_or(
-                ConfigError::Environment {
+            config.session_hours =
+                hours.parse().ok().filter(|h| (1..=24 * 30).contains(h)).ok_or(ConfigError::Environment {
                     variable: "MUSTER_SESSION_HOURS",
                     message: format!("{hours:?} is not a number of hours between 1 and 720"),
-                },
-            )?;
+                })?;
         }
         config.validate()?;
         Ok(config)
@@ -217,7 +217,8 @@ mod tests {
         let from_file = Config::from_layers(Some(("muster.toml".into(), file)), env_of(&[])).unwrap();
         assert_eq!((from_file.database_url.as_str(), from_file.listen.port()), ("sqlite://file.db", 9000));
 
-        let env = env_of(&[("MUSTER_DATABASE_URL", "postgres://m:pw@db/muster"), ("MUSTER_LOG_FORMAT", "json")]);
+        let env =
+            env_of(&[("MUSTER_DATABASE_URL", "postgres://m:pw@db/muster"), ("MUSTER_LOG_FORMAT", "json")]);
         let layered = Config::from_layers(Some(("muster.toml".into(), file)), env).unwrap();
         assert_eq!(layered.database_url, "postgres://m:pw@db/muster");
         assert_eq!((layered.listen.port(), layered.log_format), (9000, LogFormat::Json));
@@ -241,8 +242,9 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_debug_output() {
-        let config = Config::from_layers(None, env_of(&[("MUSTER_DATABASE_URL", "postgres://muster:hunter2@db/m")]))
-            .unwrap();
+        let config =
+            Config::from_layers(None, env_of(&[("MUSTER_DATABASE_URL", "postgres://muster:hunter2@db/m")]))
+                .unwrap();
         let shown = format!("{config:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("postgres://muster:***@db/m"));

@@ -51,10 +51,18 @@ pub async fn create_user(
 }
 
 /// Creates an API token for the user with this e-mail address and returns its secret.
-pub async fn create_token(store: &Store, email: &str, name: &str, now: Timestamp) -> Result<String, ApiError> {
+pub async fn create_token(
+    store: &Store,
+    email: &str,
+    name: &str,
+    now: Timestamp,
+) -> Result<String, ApiError> {
     let name = muster_core::token::parse_token_name(name)?;
     let email = muster_core::user::parse_email("user", email)?;
-    let user = store.find_user_by_email(&email).await.map_err(|_| ApiError::field("user", "no user has this e-mail address"))?;
+    let user = store
+        .find_user_by_email(&email)
+        .await
+        .map_err(|_| ApiError::field("user", "no user has this e-mail address"))?;
     let secret = new_api_token();
     store.create_api_token(&user.id, &name, &token_hash(&secret), &CONSOLE, now).await?;
     Ok(secret)

@@ -49,14 +49,30 @@ const TEAMS: [(&str, &str, &[&str]); 2] = [
 ];
 
 const SERVICES: [(&str, &str, &str, &[IntegrationKind]); 4] = [
-    ("Checkout API", "Cart, pricing and order placement for the web shop and the apps.", "Payments SRE",
-        &[IntegrationKind::Alertmanager, IntegrationKind::Pagerduty]),
-    ("Payment Gateway", "Card authorisation and capture through the acquiring banks.", "Payments SRE",
-        &[IntegrationKind::Grafana]),
-    ("Kubernetes Platform", "The production clusters in eu-west and us-east.", "Platform",
-        &[IntegrationKind::Alertmanager]),
-    ("Edge CDN", "TLS termination, caching and WAF in front of every public site.", "Platform",
-        &[IntegrationKind::Opsgenie, IntegrationKind::Generic]),
+    (
+        "Checkout API",
+        "Cart, pricing and order placement for the web shop and the apps.",
+        "Payments SRE",
+        &[IntegrationKind::Alertmanager, IntegrationKind::Pagerduty],
+    ),
+    (
+        "Payment Gateway",
+        "Card authorisation and capture through the acquiring banks.",
+        "Payments SRE",
+        &[IntegrationKind::Grafana],
+    ),
+    (
+        "Kubernetes Platform",
+        "The production clusters in eu-west and us-east.",
+        "Platform",
+        &[IntegrationKind::Alertmanager],
+    ),
+    (
+        "Edge CDN",
+        "TLS termination, caching and WAF in front of every public site.",
+        "Platform",
+        &[IntegrationKind::Opsgenie, IntegrationKind::Generic],
+    ),
 ];
 
 /// What seeding did.
@@ -83,7 +99,9 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Seeded, StoreError> {
     }
     let mut team_ids = Vec::new();
     for (name, description, members) in TEAMS {
-        let team = store.create_team(&NewTeam::parse(name, Some(description)).map_err(StoreError::Invalid)?, &DEMO, now).await?;
+        let team = store
+            .create_team(&NewTeam::parse(name, Some(description)).map_err(StoreError::Invalid)?, &DEMO, now)
+            .await?;
         for email in members {
             let user = store.find_user_by_email(email).await?;
             store.add_team_member(&team.id, &user.id, &DEMO, now).await?;
@@ -95,7 +113,9 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Seeded, StoreError> {
         let new = NewService::parse(name, Some(description), team_id).map_err(StoreError::Invalid)?;
         let service = store.create_service(&new, &DEMO, now).await?;
         for kind in kinds {
-            store.create_integration_key(&service.id, *kind, kind.as_str(), &new_integration_key(), &DEMO, now).await?;
+            store
+                .create_integration_key(&service.id, *kind, kind.as_str(), &new_integration_key(), &DEMO, now)
+                .await?;
         }
     }
     eprintln!(

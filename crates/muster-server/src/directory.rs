@@ -116,7 +116,12 @@ pub async fn create_user(state: &AppState, caller: &Caller, input: CreateUser) -
     Ok(user)
 }
 
-pub async fn update_user(state: &AppState, caller: &Caller, id: &UserId, input: UpdateUser) -> ApiResult<User> {
+pub async fn update_user(
+    state: &AppState,
+    caller: &Caller,
+    id: &UserId,
+    input: UpdateUser,
+) -> ApiResult<User> {
     let is_self = &caller.user.id == id;
     if !is_self || input.role.is_some() {
         caller.require(Permission::ManageUsers, "change other users or roles")?;
@@ -141,7 +146,11 @@ pub async fn update_user(state: &AppState, caller: &Caller, id: &UserId, input: 
 }
 
 /// People changing their own password prove they know the current one.
-async fn confirm_current_password(state: &AppState, caller: &Caller, current: Option<String>) -> ApiResult<()> {
+async fn confirm_current_password(
+    state: &AppState,
+    caller: &Caller,
+    current: Option<String>,
+) -> ApiResult<()> {
     let current = current
         .filter(|c| !c.is_empty())
         .ok_or_else(|| ApiError::field("current_password", "is required to change your password"))?;
@@ -168,7 +177,12 @@ pub async fn create_team(state: &AppState, caller: &Caller, input: CreateTeam) -
     Ok(team)
 }
 
-pub async fn update_team(state: &AppState, caller: &Caller, id: &TeamId, input: UpdateTeam) -> ApiResult<Team> {
+pub async fn update_team(
+    state: &AppState,
+    caller: &Caller,
+    id: &TeamId,
+    input: UpdateTeam,
+) -> ApiResult<Team> {
     caller.require(Permission::ManageTeams, "change teams")?;
     let changes = TeamChanges::parse(input.name.as_deref(), input.description.as_deref())?;
     let team = state.store.update_team(id, &changes, &caller.actor(), state.now()).await?;
@@ -239,8 +253,10 @@ pub async fn create_key(
     caller.require(Permission::ManageServices, "add integration keys")?;
     let name = parse_key_name(input.name.as_deref(), input.kind)?;
     let secret = new_integration_key();
-    let key =
-        state.store.create_integration_key(service, input.kind, &name, &secret, &caller.actor(), state.now()).await?;
+    let key = state
+        .store
+        .create_integration_key(service, input.kind, &name, &secret, &caller.actor(), state.now())
+        .await?;
     state.events.publish(Topic::Service, service.as_str(), "updated");
     Ok(key)
 }
@@ -258,11 +274,17 @@ pub async fn revoke_key(
 }
 
 /// Creates one of the caller's own tokens; returns it with its secret, which is never shown again.
-pub async fn create_token(state: &AppState, caller: &Caller, input: CreateToken) -> ApiResult<(ApiToken, String)> {
+pub async fn create_token(
+    state: &AppState,
+    caller: &Caller,
+    input: CreateToken,
+) -> ApiResult<(ApiToken, String)> {
     let name = parse_token_name(&input.name)?;
     let secret = new_api_token();
-    let token =
-        state.store.create_api_token(&caller.user.id, &name, &token_hash(&secret), &caller.actor(), state.now()).await?;
+    let token = state
+        .store
+        .create_api_token(&caller.user.id, &name, &token_hash(&secret), &caller.actor(), state.now())
+        .await?;
     Ok((token, secret))
 }
 

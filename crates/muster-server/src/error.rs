@@ -21,13 +21,23 @@ pub enum ApiError {
     CsrfRejected,
     NotFound(&'static str),
     /// The body is not the JSON that was expected (syntax, types, unknown fields).
-    InvalidBody { field: String, problem: String },
+    InvalidBody {
+        field: String,
+        problem: String,
+    },
     /// The values were understood but are not acceptable.
     InvalidInput(Invalid),
-    Conflict { field: String, problem: String },
-    PayloadTooLarge { limit: usize },
+    Conflict {
+        field: String,
+        problem: String,
+    },
+    PayloadTooLarge {
+        limit: usize,
+    },
     UnsupportedMediaType,
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        retry_after_secs: u64,
+    },
     NotReady(String),
     Internal,
 }
@@ -67,10 +77,14 @@ impl ApiError {
                 "sign in, or send an API token as 'Authorization: Bearer <token>'".to_owned(),
                 vec![],
             ),
-            ApiError::Forbidden(what) => ("forbidden", format!("your role does not allow you to {what}"), vec![]),
-            ApiError::CsrfRejected => {
-                ("csrf_rejected", "the form's security token is missing or stale; reload the page".to_owned(), vec![])
+            ApiError::Forbidden(what) => {
+                ("forbidden", format!("your role does not allow you to {what}"), vec![])
             }
+            ApiError::CsrfRejected => (
+                "csrf_rejected",
+                "the form's security token is missing or stale; reload the page".to_owned(),
+                vec![],
+            ),
             ApiError::NotFound(what) => ("not_found", format!("{what} not found"), vec![]),
             ApiError::InvalidBody { field, problem } => {
                 ("invalid_body", format!("{field}: {problem}"), vec![FieldError::new(field, problem)])
@@ -84,14 +98,18 @@ impl ApiError {
                 format!("body: must be at most {limit} bytes"),
                 vec![FieldError::new("body", format!("must be at most {limit} bytes"))],
             ),
-            ApiError::UnsupportedMediaType => {
-                ("unsupported_media_type", "send the body as Content-Type: application/json".to_owned(), vec![])
-            }
+            ApiError::UnsupportedMediaType => (
+                "unsupported_media_type",
+                "send the body as Content-Type: application/json".to_owned(),
+                vec![],
+            ),
             ApiError::RateLimited { retry_after_secs } => {
                 ("rate_limited", format!("too many attempts; try again in {retry_after_secs} s"), vec![])
             }
             ApiError::NotReady(why) => ("not_ready", why.clone(), vec![]),
-            ApiError::Internal => ("internal", "something went wrong on our side; it has been logged".to_owned(), vec![]),
+            ApiError::Internal => {
+                ("internal", "something went wrong on our side; it has been logged".to_owned(), vec![])
+            }
         };
         ErrorBody { error, message, fields }
     }
@@ -118,7 +136,9 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound(what) => ApiError::NotFound(what),
-            StoreError::Conflict { field, problem } => ApiError::Conflict { field: field.to_owned(), problem },
+            StoreError::Conflict { field, problem } => {
+                ApiError::Conflict { field: field.to_owned(), problem }
+            }
             StoreError::Invalid(invalid) => ApiError::InvalidInput(invalid),
             other => {
                 tracing::error!(error = %other, "store call failed");

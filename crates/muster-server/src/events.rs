@@ -105,6 +105,7 @@ pub async fn stream(
         };
         std::future::ready(event.map(Ok))
     });
-    let opened = futures_util::stream::once(std::future::ready(Ok(Event::default().event("ready").data("{}"))));
+    let opened =
+        futures_util::stream::once(std::future::ready(Ok(Event::default().event("ready").data("{}"))));
     Ok(Sse::new(opened.chain(events)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

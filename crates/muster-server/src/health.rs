@@ -17,7 +17,9 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
     }
     match state.store.pending_migrations().await {
         Ok(0) => Ok(Json(json!({ "status": "ready", "database": state.store.backend().as_str() }))),
-        Ok(pending) => Err(ApiError::NotReady(format!("{pending} database migration(s) not applied; run `muster migrate`"))),
+        Ok(pending) => Err(ApiError::NotReady(format!(
+            "{pending} database migration(s) not applied; run `muster migrate`"
+        ))),
         Err(error) => {
             tracing::warn!(error = %error, "readiness check: cannot read migrations");
             Err(ApiError::NotReady("cannot read the database's migrations".to_owned()))

@@ -25,7 +25,9 @@ impl LoginLimiter {
     pub fn check(&self, email: &str, client: &str, now: Timestamp) -> Result<(), u64> {
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let mut wait = 0;
-        for (key, limit) in [(email_key(email), MAX_FAILURES_PER_EMAIL), (client_key(client), MAX_FAILURES_PER_CLIENT)] {
+        for (key, limit) in
+            [(email_key(email), MAX_FAILURES_PER_EMAIL), (client_key(client), MAX_FAILURES_PER_CLIENT)]
+        {
             if let Some(times) = failures.get_mut(&key) {
                 forget_older_than(times, now);
                 if times.len() >= limit
@@ -85,9 +87,17 @@ mod tests {
             assert_eq!(limiter.check("Ada@example.com", "10.0.0.1", t(minute)), Ok(()));
             limiter.record_failure("Ada@example.com", "10.0.0.1", t(minute));
         }
-        assert_eq!(limiter.check("ada@example.com", "10.0.0.2", t(5)), Err(10 * 60), "case and client do not matter");
+        assert_eq!(
+            limiter.check("ada@example.com", "10.0.0.2", t(5)),
+            Err(10 * 60),
+            "case and client do not matter"
+        );
         assert_eq!(limiter.check("bob@example.com", "10.0.0.1", t(5)), Ok(()), "other accounts are fine");
-        assert_eq!(limiter.check("ada@example.com", "10.0.0.1", t(15)), Ok(()), "the oldest failure has expired");
+        assert_eq!(
+            limiter.check("ada@example.com", "10.0.0.1", t(15)),
+            Ok(()),
+            "the oldest failure has expired"
+        );
     }
 
     #[test]

@@ -82,7 +82,9 @@ impl Metrics {
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let (method, route) = (method.to_owned(), route.to_owned());
-        self.requests.get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status }).inc();
+        self.requests
+            .get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status })
+            .inc();
         self.latency.get_or_create(&RouteLabels { method, route }).observe(seconds);
     }
 }
@@ -112,5 +114,6 @@ pub async fn scrape(State(state): State<AppState>) -> Result<Response, ApiError>
     }
     let mut text = String::new();
     encode(&mut text, &state.metrics.registry).map_err(|_| ApiError::Internal)?;
-    Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response())
+    Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text)
+        .into_response())
 }

@@ -1,1 +1,27 @@
-fn main() {}
+//! The `muster` binary: runs the server (`serve`, `migrate`), bootstraps a database without a
+//! server (`user create`, `token create`), and is the command-line client of a running server
+//! (`login`, `service …`, `team …`, `user list|show`).
+
+mod cli;
+mod client;
+mod console;
+mod remote;
+mod table;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // reqwest is built without a default crypto provider so that every TLS connection uses ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cli = cli::Cli::parse();
+    match cli::run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

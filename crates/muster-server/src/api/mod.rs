@@ -9,7 +9,9 @@ mod teams;
 mod tokens;
 mod users;
 
-use axum::{Json, Router, routing::get};
+pub use services::IntegrationKeyView;
+
+use axum::{Router, routing::get};
 use muster_core::page::Page;
 use serde::{Deserialize, Serialize};
 use utoipa::{
@@ -21,7 +23,6 @@ use crate::{error::ApiResult, events, state::AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .route("/api/v1/events", get(events::stream))
         .merge(users::router())
         .merge(teams::router())

@@ -35,16 +35,16 @@ pub fn router() -> Router<AppState> {
 /// An integration key with where to send alerts with it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IntegrationKeyView {
-    id: IntegrationKeyId,
-    kind: IntegrationKind,
-    name: String,
+    pub id: IntegrationKeyId,
+    pub kind: IntegrationKind,
+    pub name: String,
     /// The secret to configure in the monitor.
-    key: String,
+    pub key: String,
     #[schema(value_type = String, format = DateTime)]
-    created_at: Timestamp,
+    pub created_at: Timestamp,
     #[schema(value_type = Option<String>, format = DateTime)]
-    revoked_at: Option<Timestamp>,
-    ingestion: Ingestion,
+    pub revoked_at: Option<Timestamp>,
+    pub ingestion: Ingestion,
 }
 
 impl IntegrationKeyView {
@@ -91,7 +91,11 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/services/{id}", tag = "services", params(("id" = String, Path)),
     responses((status = 200, body = Service), (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn get_one(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Service>> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Service>> {
     caller.require(Permission::ReadDirectory, "read services")?;
     Ok(Json(state.store.get_service(&ServiceId(id)).await?))
 }
@@ -113,7 +117,11 @@ pub async fn update(
     description = "Deletes the service and revokes its integration keys; its history stays.",
     responses((status = 204), (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     directory::delete_service(&state, &caller, &ServiceId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

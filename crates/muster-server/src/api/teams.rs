@@ -57,7 +57,11 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "teams", params(("id" = String, Path)),
     responses((status = 200, body = Team), (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn get_one(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Team>> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Team>> {
     caller.require(Permission::ReadDirectory, "read teams")?;
     Ok(Json(state.store.get_team(&TeamId(id)).await?))
 }
@@ -79,7 +83,11 @@ pub async fn update(
     description = "Deletes a team that owns no services.",
     responses((status = 204), (status = 409, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     directory::delete_team(&state, &caller, &TeamId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -52,6 +52,10 @@ pub async fn create(
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path)),
     responses((status = 200, body = ApiToken), (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn revoke(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<ApiToken>> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ApiToken>> {
     Ok(Json(directory::revoke_token(&state, &caller, &ApiTokenId(id)).await?))
 }

@@ -60,7 +60,11 @@ pub async fn me(caller: Caller) -> Json<User> {
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
     responses((status = 200, body = User), (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn get_one(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<User>> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<User>> {
     caller.require(Permission::ReadDirectory, "read users")?;
     Ok(Json(state.store.get_user(&UserId(id)).await?))
 }
@@ -83,7 +87,11 @@ pub async fn update(
     description = "Deactivates the user: they can no longer sign in and leave their teams; their history stays.",
     responses((status = 200, body = User), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn deactivate(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<User>> {
+pub async fn deactivate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<User>> {
     let user = directory::deactivate_user(&state, &caller, &UserId(id)).await?;
     Ok(Json(user))
 }

@@ -1,0 +1,112 @@
+//! What every page shows around its content: who is signed in, their CSRF token, the navigation,
+//! a notice after a write, and times in the reader's own time zone.
+
+use jiff::{Timestamp, tz::TimeZone};
+use muster_core::{
+    page::Page,
+    user::{Role, User},
+};
+
+use crate::auth::Caller;
+
+pub struct Layout {
+    pub viewer: User,
+    pub csrf: String,
+    pub section: &'static str,
+    pub notice: Option<&'static str>,
+    now: Timestamp,
+    zone: TimeZone,
+}
+
+impl Layout {
+    pub fn new(caller: &Caller, section: &'static str, done: Option<&str>, now: Timestamp) -> Self {
+        let zone = TimeZone::get(&caller.user.time_zone).unwrap_or(TimeZone::UTC);
+        Layout {
+            viewer: caller.user.clone(),
+            csrf: caller.csrf_token().unwrap_or_default().to_owned(),
+            section,
+            notice: done.and_then(notice),
+            now,
+            zone,
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.viewer.role == Role::Admin
+    }
+
+    /// An instant in the reader's zone, with the zone's abbreviation so nobody has to guess.
+    pub fn time(&self, at: impl Instant) -> String {
+        at.instant().to_zoned_datetime(self.zone.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string()
+    }
+
+    /// The wall-clock time now in another zone, e.g. to see whether a colleague is awake.
+    pub fn local_now(&self, zone: impl AsRef<str>) -> String {
+        match TimeZone::get(zone.as_ref()) {
+            Ok(zone) => self.now.to_zoned_datetime(zone).strftime("%a %H:%M").to_string(),
+            Err(_) => String::new(),
+        }
+    }
+
+    pub fn time_zones(&self) -> Vec<String> {
+        let mut zones: Vec<String> = jiff::tz::db().available().map(|name| name.to_string()).collect();
+        zones.sort();
+        zones
+    }
+}
+
+/// Anything that is an instant, however many references deep the template hands it over.
+pub trait Instant {
+    fn instant(&self) -> Timestamp;
+}
+
+impl Instant for Timestamp {
+    fn instant(&self) -> Timestamp {
+        *self
+    }
+}
+
+impl<T: Instant + ?Sized> Instant for &T {
+    fn instant(&self) -> Timestamp {
+        (**self).instant()
+    }
+}
+
+/// Notices shown after a successful write, keyed by the `done` code in the redirect. Codes rather
+/// than text keep crafted links from putting words in Muster's mouth.
+fn notice(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "service-created" => "Service created. Add an integration key and point a monitor at it.",
+        "service-updated" => "Service saved.",
+        "service-deleted" => "Service deleted and its keys revoked.",
+        "key-created" => "Integration key added.",
+        "key-revoked" => "Integration key revoked.",
+        "team-created" => "Team created.",
+        "team-updated" => "Team saved.",
+        "team-deleted" => "Team deleted.",
+        "member-added" => "Member added.",
+        "member-removed" => "Member removed.",
+        "user-created" => "Person added.",
+        "user-updated" => "Changes saved.",
+        "user-deactivated" => "Person deactivated.",
+        "profile-updated" => "Profile saved.",
+        "password-changed" => "Password changed. Other sessions were signed out.",
+        "token-revoked" => "Token revoked.",
+        _ => return None,
+    })
+}
+
+/// Previous and next links of a paginated list.
+pub struct Pager {
+    pub previous: Option<u32>,
+    pub next: Option<u32>,
+}
+
+impl Pager {
+    pub fn new(page: Page, returned: usize) -> Self {
+        Pager {
+            previous: (page.offset > 0).then(|| page.offset.saturating_sub(page.limit)),
+            next: page.next_offset(returned),
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! The command line: its grammar (clap) and the dispatch of each command.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use muster_core::user::Role;
+use muster_server::config::{self, Config};
+
+use crate::{client::ClientSettings, console, remote};
+
+#[derive(Debug, Parser)]
+#[command(name = "muster", version, about = "Muster: on-call, incidents and postmortems in one binary.")]
+pub struct Cli {
+    /// The configuration file (default: ./muster.toml when it exists).
+    #[arg(long, global = true, env = "MUSTER_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// The Muster server for client commands (overrides `muster login`).
+    #[arg(long, global = true, env = "MUSTER_SERVER", value_name = "URL")]
+    server: Option<String>,
+    /// The API token for client commands (overrides `muster login`).
+    #[arg(long, global = true, env = "MUSTER_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (HTTP API, web UI) on the configured database.
+    Serve {
+        /// Load an example organisation (teams, people, services) into an empty database.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Configuration helpers.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Store a server address and API token for the client commands.
+    Login {
+        /// The server's address, e.g. https://muster.example.com.
+        #[arg(long)]
+        server: String,
+        /// The API token; read from standard input when absent.
+        #[arg(long)]
+        token: Option<String>,
+    },
+    /// People. `create` works directly on the database; the others ask the server.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens, made directly on the database (no server needed).
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Teams, through the server.
+    #[command(subcommand)]
+    Team(TeamCommand),
+    /// Services, through the server.
+    #[command(subcommand)]
+    Service(ServiceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the commented default configuration (a starting muster.toml).
+    Example,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user directly on the configured database and print their password.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, responder or stakeholder.
+        #[arg(long, default_value = "responder")]
+        role: Role,
+        /// IANA time zone such as Europe/London (default UTC).
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List people.
+    List(ListArgs),
+    /// Show one person by id (or `me`).
+    Show { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user directly on the configured database and print it.
+    Create {
+        /// The user's e-mail address.
+        #[arg(long)]
+        user: String,
+        /// What the token is for, e.g. "laptop CLI".
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TeamCommand {
+    List(ListArgs),
+    Show {
+        id: String,
+    },
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Add a person (by user id) to a team.
+    AddMember {
+        team: String,
+        user: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ServiceCommand {
+    List(ListArgs),
+    /// Show a service and its integration keys.
+    Show {
+        id: String,
+    },
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+        /// The owning team's id.
+        #[arg(long)]
+        team: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// How many to show (1 to 200).
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// How many to skip.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u32,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = || ClientSettings::resolve(cli.server.clone(), cli.token.clone());
+    let json = cli.json;
+    match cli.command {
+        Command::Config(ConfigCommand::Example) => {
+            print!("{}", config::EXAMPLE);
+            Ok(())
+        }
+        Command::Serve { demo } => {
+            let config = load_config(cli.config.as_deref())?;
+            muster_server::telemetry::init(config.log_format);
+            muster_server::serve(config, demo).await.map_err(|e| anyhow::anyhow!("{e}"))
+        }
+        Command::Migrate => console::migrate(&load_config(cli.config.as_deref())?).await,
+        Command::User(UserCommand::Create { email, name, role, time_zone, password_stdin }) => {
+            let config = load_config(cli.config.as_deref())?;
+            console::create_user(&config, &email, &name, role, time_zone.as_deref(), password_stdin).await
+        }
+        Command::Token(TokenCommand::Create { user, name }) => {
+            console::create_token(&load_config(cli.config.as_deref())?, &user, &name).await
+        }
+        Command::Login { server, token } => remote::login(&server, token).await,
+        Command::User(UserCommand::List(args)) => remote::list_users(&settings()?, &args, json).await,
+        Command::User(UserCommand::Show { id }) => remote::show_user(&settings()?, &id, json).await,
+        Command::Team(TeamCommand::List(args)) => remote::list_teams(&settings()?, &args, json).await,
+        Command::Team(TeamCommand::Show { id }) => remote::show_team(&settings()?, &id, json).await,
+        Command::Team(TeamCommand::Create { name, description }) => {
+            remote::create_team(&settings()?, &name, description, json).await
+        }
+        Command::Team(TeamCommand::AddMember { team, user }) => {
+            remote::add_member(&settings()?, &team, &user, json).await
+        }
+        Command::Service(ServiceCommand::List(args)) => {
+            remote::list_services(&settings()?, &args, json).await
+        }
+        Command::Service(ServiceCommand::Show { id }) => remote::show_service(&settings()?, &id, json).await,
+        Command::Service(ServiceCommand::Create { name, description, team }) => {
+            remote::create_service(&settings()?, &name, description, team, json).await
+        }
+    }
+}
+
+fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
+    Config::load(path).context("reading the configuration")
+}
