@@ -1,6 +1,9 @@
 //! The store conformance suite: every case runs on SQLite and on PostgreSQL, so both backends keep
 //! exactly the same behaviour.
 
+// The cases are plain functions called by the generated tests, so clippy cannot tell they are tests.
+#![allow(clippy::unwrap_used)]
+
 use jiff::{SignedDuration, Timestamp};
 use muster_core::{
     audit::Actor,

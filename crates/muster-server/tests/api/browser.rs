@@ -1,0 +1,199 @@
+//! The web UI in a real headless Chromium, driven over WebDriver by chromedriver.
+//!
+//! Skipped with a loud line when chromedriver or Chromium is missing, except under `CI=true`,
+//! where that is a failure.
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A chromedriver process and one browser session in it; both end on drop.
+struct WebDriver {
+    base: String,
+    session: String,
+    http: reqwest::Client,
+    process: Child,
+}
+
+impl Drop for WebDriver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn find(program: &str, fallbacks: &[&str]) -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .and_then(|path| std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file()));
+    on_path.or_else(|| fallbacks.iter().map(PathBuf::from).find(|p| p.is_file()))
+}
+
+impl WebDriver {
+    async fn start(test: &str) -> Option<Self> {
+        crate::helpers::use_ring_for_tls();
+        let driver = find("chromedriver", &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]);
+        let browser =
+            find("chromium", &["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]);
+        let (Some(driver), Some(browser)) = (driver, browser) else {
+            if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+                panic!("browser test {test} cannot run under CI=true: chromedriver or chromium is missing");
+            }
+            eprintln!("\n*** SKIPPED browser test {test}: install chromium and chromium-driver ***\n");
+            return None;
+        };
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let process = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while http.get(format!("{base}/status")).send().await.is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().expect("a browser profile folder");
+        let capabilities = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": browser.to_string_lossy(),
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                         "--disable-sync", "--window-size=1280,900",
+                         format!("--user-data-dir={}", profile.keep().display())]
+            }
+        }}});
+        let mut driver = WebDriver { base, session: String::new(), http, process };
+        let created = driver.command(reqwest::Method::POST, "/session", capabilities).await;
+        driver.session = created["sessionId"].as_str().expect("a WebDriver session").to_owned();
+        Some(driver)
+    }
+
+    async fn command(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        self.try_command(method, path, body).await.unwrap_or_else(|error| panic!("WebDriver error: {error}"))
+    }
+
+    async fn try_command(&self, method: reqwest::Method, path: &str, body: Value) -> Result<Value, Value> {
+        let url = if path == "/session" {
+            format!("{}/session", self.base)
+        } else {
+            format!("{}/session/{}{path}", self.base, self.session)
+        };
+        let mut request = self.http.request(method, url);
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        let reply: Value = request.send().await.expect("chromedriver answers").json().await.expect("JSON");
+        if reply["value"]["error"].is_null() { Ok(reply["value"].clone()) } else { Err(reply) }
+    }
+
+    async fn go(&self, url: &str) {
+        self.command(reqwest::Method::POST, "/url", json!({ "url": url })).await;
+    }
+
+    async fn element(&self, css: &str) -> String {
+        let found = self
+            .command(reqwest::Method::POST, "/element", json!({ "using": "css selector", "value": css }))
+            .await;
+        found[ELEMENT].as_str().expect("an element").to_owned()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css).await;
+        self.command(reqwest::Method::POST, &format!("/element/{id}/value"), json!({ "text": text })).await;
+    }
+
+    async fn click(&self, css: &str) {
+        let id = self.element(css).await;
+        self.command(reqwest::Method::POST, &format!("/element/{id}/click"), json!({})).await;
+    }
+
+    /// The element's text, or `None` while it is missing or being replaced (htmx swaps).
+    async fn text_of(&self, css: &str) -> Option<String> {
+        let found = self
+            .try_command(reqwest::Method::POST, "/element", json!({ "using": "css selector", "value": css }))
+            .await
+            .ok()?;
+        let id = found[ELEMENT].as_str()?.to_owned();
+        let text =
+            self.try_command(reqwest::Method::GET, &format!("/element/{id}/text"), Value::Null).await.ok()?;
+        text.as_str().map(str::to_owned)
+    }
+
+    /// Waits (in real time: a browser is outside the manual clock) until `css` shows `text`.
+    async fn wait_for_text(&self, css: &str, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if self.text_of(css).await.is_some_and(|shown| shown.contains(text)) {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.screenshot("timeout").await;
+                panic!("{css} never showed {text:?}; it shows {:?}", self.text_of(css).await);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Saves a screenshot when MUSTER_SCREENSHOTS names a folder, to look at what the test saw.
+    async fn screenshot(&self, name: &str) {
+        if let Ok(folder) = std::env::var("MUSTER_SCREENSHOTS") {
+            let png = self.command(reqwest::Method::GET, "/screenshot", Value::Null).await;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(png.as_str().unwrap_or(""))
+                .expect("base64 PNG");
+            std::fs::write(Path::new(&folder).join(format!("{name}.png")), bytes)
+                .expect("write the screenshot");
+        }
+    }
+
+    async fn quit(&self) {
+        self.command(reqwest::Method::DELETE, "", Value::Null).await;
+    }
+}
+
+#[tokio::test]
+async fn a_responder_signs_in_creates_a_service_and_sees_it_listed_and_updated_live() {
+    let Some(browser) = WebDriver::start("a_responder_signs_in_creates_a_service_and_sees_it_listed").await
+    else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    app.person("Grace Hopper", muster_core::user::Role::Responder).await;
+
+    browser.go(&format!("{}/services", app.address)).await;
+    browser.type_into("input[name=email]", "grace.hopper@example.com").await;
+    browser.type_into("input[name=password]", PASSWORD).await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_text("h1", "Services").await;
+
+    browser.type_into("form[action='/services'] input[name=name]", "Checkout API").await;
+    browser
+        .type_into("form[action='/services'] textarea[name=description]", "Cart and order placement")
+        .await;
+    browser.click("form[action='/services'] button[type=submit]").await;
+    browser.wait_for_text("h1", "Checkout API").await;
+    browser.wait_for_text(".notice", "Service created").await;
+
+    browser.click("header nav a[href='/services']").await;
+    browser.wait_for_text("#service-list", "Checkout API").await;
+    browser.screenshot("services").await;
+
+    // Someone else adds a service; the open list shows it without a reload.
+    app.create_service(&app.admin_token, "Payment Gateway", None).await;
+    browser.wait_for_text("#service-list", "Payment Gateway").await;
+    browser.quit().await;
+}

@@ -1,0 +1,41 @@
+//! The demo organisation.
+
+use muster_core::{page::Page, user::Role};
+use muster_server::demo::{self, DEMO_ADMIN, Seeded};
+use reqwest::StatusCode;
+
+use crate::helpers::{Browser, TestApp, start_of_test};
+
+#[tokio::test]
+async fn the_demo_fills_an_empty_database_and_keeps_an_existing_admin() {
+    let app = TestApp::spawn().await;
+    assert_eq!(demo::seed(&app.store, start_of_test()).await.expect("seed"), Seeded::Created);
+    let teams = app.store.list_teams(Page::first()).await.expect("teams");
+    let services = app.store.list_services(Page::first()).await.expect("services");
+    let people = app.store.list_users(Page::first()).await.expect("people");
+    assert_eq!(
+        (teams.len(), services.len(), people.len()),
+        (2, 4, 9),
+        "eight demo people and the existing admin"
+    );
+    assert!(people.iter().any(|p| p.email == "admin@example.com" && p.role == Role::Admin));
+    let zones: std::collections::HashSet<_> = people.iter().map(|p| p.time_zone.as_str()).collect();
+    assert!(zones.len() >= 6, "people across several time zones");
+    for service in &services {
+        assert!(
+            !app.store.list_integration_keys(&service.id).await.expect("keys").is_empty(),
+            "{} has keys",
+            service.name
+        );
+    }
+    let browser = Browser::new(&app.address);
+    assert_eq!(browser.try_sign_in(DEMO_ADMIN, demo::DEMO_PASSWORD).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_demo_leaves_a_database_with_data_alone() {
+    let app = TestApp::spawn().await;
+    app.create_service(&app.admin_token, "Ours", None).await;
+    assert_eq!(demo::seed(&app.store, start_of_test()).await.expect("seed"), Seeded::SkippedExistingData);
+    assert_eq!(app.service_names().await, ["Ours"]);
+}

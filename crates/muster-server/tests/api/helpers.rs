@@ -1,0 +1,264 @@
+//! `TestApp`: a running Muster with helpers that speak the domain (people, services, sign-in).
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use muster_core::{clock::ManualClock, user::Role};
+use muster_server::{config::Config, console, state::AppState};
+use muster_store::{Store, testing::TestDatabase};
+use reqwest::{Method, StatusCode, redirect::Policy};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub address: String,
+    pub clock: Arc<ManualClock>,
+    pub store: Store,
+    /// An admin's API token.
+    pub admin_token: String,
+    _database: TestDatabase,
+    _shutdown: oneshot::Sender<()>,
+}
+
+/// A person created for a test, with an API token.
+pub struct Person {
+    pub id: String,
+    pub email: String,
+    pub token: String,
+}
+
+/// A JSON reply: status and body.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The `error` code of an error reply.
+    pub fn error(&self) -> &str {
+        self.body["error"].as_str().unwrap_or("")
+    }
+
+    /// The fields an error reply names.
+    pub fn fields(&self) -> Vec<&str> {
+        self.body["fields"]
+            .as_array()
+            .map(|f| f.iter().filter_map(|e| e["field"].as_str()).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// reqwest is built without a crypto provider (the project uses ring everywhere); install it
+/// before the first client is made.
+pub fn use_ring_for_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+pub fn start_of_test() -> Timestamp {
+    "2026-11-23T09:00:00Z".parse().expect("valid timestamp")
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_on(TestDatabase::sqlite()).await
+    }
+
+    /// A server on the given database, with one admin (admin@example.com).
+    pub async fn spawn_on(database: TestDatabase) -> Self {
+        use_ring_for_tls();
+        let store = database.open().await.expect("open the test database");
+        let clock = Arc::new(ManualClock::new(start_of_test()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
+        let address = format!("http://{}", listener.local_addr().expect("local address"));
+        let mut config = Config::new(database.url.clone(), listener.local_addr().expect("local address"));
+        config.set_public_url(&address);
+        let state = AppState::new(store.clone(), clock.clone(), config);
+        let (shutdown, stop) = oneshot::channel::<()>();
+        tokio::spawn(muster_server::run(listener, state, async {
+            let _ = stop.await;
+        }));
+        let mut app = TestApp {
+            address,
+            clock,
+            store,
+            admin_token: String::new(),
+            _database: database,
+            _shutdown: shutdown,
+        };
+        app.admin_token = app.person("Admin", Role::Admin).await.token;
+        app
+    }
+
+    /// Creates a person with the password [`PASSWORD`] and an API token.
+    pub async fn person(&self, name: &str, role: Role) -> Person {
+        let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+        let now = self.clock.now_for_tests();
+        let created = console::create_user(
+            &self.store,
+            &email,
+            name,
+            role,
+            Some("Europe/London"),
+            Some(PASSWORD.into()),
+            now,
+        )
+        .await
+        .expect("create a test person");
+        let token = console::create_token(&self.store, &email, "tests", now).await.expect("create a token");
+        Person { id: created.user.id.to_string(), email, token }
+    }
+
+    pub fn advance(&self, by: SignedDuration) {
+        self.clock.advance(by);
+    }
+
+    /// Sends a JSON request with a bearer token (or none) and returns the reply.
+    pub async fn api(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let client = reqwest::Client::new();
+        let mut request = client.request(method, format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        let text = response.text().await.expect("a readable body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Reply { status, body }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.api(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.api(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.api(Method::PATCH, path, Some(token), Some(body)).await
+    }
+
+    pub async fn create_team(&self, token: &str, name: &str) -> Value {
+        let reply = self.post("/api/v1/teams", token, json!({ "name": name })).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+        reply.body
+    }
+
+    pub async fn create_service(&self, token: &str, name: &str, team_id: Option<&str>) -> Value {
+        let reply = self.post("/api/v1/services", token, json!({ "name": name, "team_id": team_id })).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+        reply.body
+    }
+
+    /// The names of the services the API lists.
+    pub async fn service_names(&self) -> Vec<String> {
+        let reply = self.get("/api/v1/services", &self.admin_token).await;
+        reply.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|s| s["name"].as_str().unwrap_or("").to_owned())
+            .collect()
+    }
+
+    /// A browser-like client (cookies kept, redirects not followed) signed in through the form.
+    pub async fn sign_in(&self, email: &str) -> Browser {
+        let browser = Browser::new(&self.address);
+        let reply = browser.try_sign_in(email, PASSWORD).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "signing in works: {}", reply.text);
+        browser
+    }
+}
+
+/// `ManualClock::now` through the `Clock` trait, without importing it in every test.
+pub trait NowForTests {
+    fn now_for_tests(&self) -> Timestamp;
+}
+
+impl NowForTests for ManualClock {
+    fn now_for_tests(&self) -> Timestamp {
+        muster_core::clock::Clock::now(self)
+    }
+}
+
+/// A page reply: status, where it redirects, and its HTML.
+#[derive(Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub text: String,
+}
+
+/// A cookie-keeping HTTP client that behaves like a browser without JavaScript.
+pub struct Browser {
+    client: reqwest::Client,
+    address: String,
+}
+
+impl Browser {
+    pub fn new(address: &str) -> Self {
+        let client =
+            reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
+        Browser { client, address: address.to_owned() }
+    }
+
+    async fn page(&self, request: reqwest::RequestBuilder) -> Page {
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Page { status, location, text: response.text().await.unwrap_or_default() }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        self.page(self.client.get(format!("{}{path}", self.address))).await
+    }
+
+    /// Posts a form exactly as given (the caller includes `csrf_token` or not).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.page(self.client.post(format!("{}{path}", self.address)).form(fields)).await
+    }
+
+    /// Posts a form with the CSRF token read from the page at `form_page`.
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let token = csrf_token(&self.get(form_page).await.text);
+        let mut all = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form(action, &all).await
+    }
+
+    /// A JSON API call riding on the session cookie.
+    pub async fn api_post(&self, path: &str, csrf: Option<&str>, body: Value) -> StatusCode {
+        let mut request = self.client.post(format!("{}{path}", self.address)).json(&body);
+        if let Some(csrf) = csrf {
+            request = request.header("X-CSRF-Token", csrf);
+        }
+        request.send().await.expect("the server answers").status()
+    }
+
+    pub async fn try_sign_in(&self, email: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        let token = csrf_token(&form.text);
+        self.post_form(
+            "/login",
+            &[("csrf_token", &token), ("email", email), ("password", password), ("next", "/services")],
+        )
+        .await
+    }
+}
+
+/// The first CSRF token in a page's forms.
+pub fn csrf_token(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).map(|i| i + marker.len()).expect("the page has a form with a CSRF token");
+    html[start..].split('"').next().unwrap_or_default().to_owned()
+}

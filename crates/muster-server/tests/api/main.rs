@@ -1,0 +1,12 @@
+//! The server's integration tests: one binary, each test against its own server on a random port
+//! with a fresh database and a manual clock, over real HTTP.
+
+mod auth;
+mod browser;
+mod demo;
+mod directory;
+mod events;
+mod helpers;
+mod postgres;
+mod probes;
+mod ui;
