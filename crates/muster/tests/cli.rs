@@ -1,0 +1,227 @@
+//! The `muster` binary as an operator uses it: bootstrap on the database, then a real `muster serve`
+//! process and the client commands talking to it over HTTP.
+
+use std::{
+    io::Write,
+    net::TcpListener,
+    path::Path,
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+const MUSTER: &str = env!("CARGO_BIN_EXE_muster");
+
+/// A folder holding the database and the client's saved login, with commands run inside it.
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    fn new() -> Self {
+        Workspace { dir: tempfile::tempdir().expect("temporary folder") }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(MUSTER);
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("HOME", self.dir.path())
+            .env_remove("MUSTER_SERVER")
+            .env_remove("MUSTER_TOKEN")
+            .env_remove("MUSTER_DATABASE_URL")
+            .env_remove("RUST_LOG");
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("muster runs")
+    }
+
+    fn run_with_stdin(&self, args: &[&str], input: &str) -> Output {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("muster runs");
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+        child.wait_with_output().expect("muster finishes")
+    }
+
+    fn serve(&self) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+        let child = self
+            .command(&["serve"])
+            .env("MUSTER_LISTEN", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("muster serve starts");
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "muster serve did not start listening");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Server { child, url }
+    }
+}
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    /// Stops the server and returns what it printed on standard error.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut text = String::new();
+        if let Some(mut stderr) = self.child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        }
+        text
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn bootstrap(workspace: &Workspace) -> String {
+    let created = workspace.run_with_stdin(
+        &[
+            "user",
+            "create",
+            "--email",
+            "Ops@Example.com",
+            "--name",
+            "Ops Lead",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "correct horse battery\n",
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    assert!(stdout(&created).contains("Created Ops Lead <ops@example.com> as admin"));
+    let token = workspace.run(&["token", "create", "--user", "ops@example.com", "--name", "laptop"]);
+    assert!(token.status.success(), "{}", stderr(&token));
+    stdout(&token).trim().to_owned()
+}
+
+#[test]
+fn an_operator_bootstraps_then_manages_services_from_the_command_line() {
+    let workspace = Workspace::new();
+    let token = bootstrap(&workspace);
+    assert!(token.starts_with("mst_"));
+    assert!(workspace.dir.path().join("muster.db").is_file(), "the SQLite default is created in place");
+
+    let server = workspace.serve();
+    let with = |args: &[&str]| {
+        let mut all = vec!["--server", server.url.as_str(), "--token", token.as_str()];
+        all.extend_from_slice(args);
+        workspace.run(&all)
+    };
+    let team = with(&["--json", "team", "create", "--name", "Payments SRE"]);
+    assert!(team.status.success(), "{}", stderr(&team));
+    let team: serde_json::Value = serde_json::from_slice(&team.stdout).expect("JSON");
+    let team_id = team["id"].as_str().expect("team id");
+    let created = with(&["service", "create", "--name", "Checkout API", "--team", team_id]);
+    assert!(stdout(&created).starts_with("Created service Checkout API"), "{}", stderr(&created));
+
+    let table = with(&["service", "list"]);
+    let lines: Vec<&str> = std::str::from_utf8(&table.stdout).expect("utf-8").lines().collect();
+    assert!(lines[0].starts_with("ID") && lines[0].contains("NAME") && lines[0].contains("TEAM"));
+    assert!(lines[1].contains("Checkout API") && lines[1].contains("Payments SRE"));
+
+    let listed = with(&["--json", "service", "list"]);
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("JSON");
+    assert_eq!(listed["items"][0]["name"], "Checkout API");
+
+    let refused = with(&["service", "create", "--name", ""]);
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("name: must not be empty"), "{}", stderr(&refused));
+}
+
+#[test]
+fn login_remembers_the_server_and_bad_tokens_fail_loudly() {
+    let workspace = Workspace::new();
+    let token = bootstrap(&workspace);
+    let server = workspace.serve();
+
+    let bad = workspace.run(&["login", "--server", &server.url, "--token", "mst_wrong"]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("unauthenticated") || stderr(&bad).contains("Bearer"), "{}", stderr(&bad));
+
+    let login = workspace.run_with_stdin(&["login", "--server", &server.url], &format!("{token}\n"));
+    assert!(login.status.success(), "{}", stderr(&login));
+    assert!(stdout(&login).contains("as Ops Lead <ops@example.com>"));
+    let saved = workspace.dir.path().join("config/muster/cli.toml");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&saved).expect("saved login").permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the saved token is private to its owner");
+    }
+    let users = workspace.run(&["user", "list"]);
+    assert!(stdout(&users).contains("ops@example.com"), "{}", stderr(&users));
+}
+
+#[test]
+fn bootstrap_refuses_bad_input_and_a_first_serve_says_how_to_begin() {
+    let workspace = Workspace::new();
+    let bad = workspace.run(&["user", "create", "--email", "not-an-email", "--name", "X", "--role", "admin"]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("email"), "{}", stderr(&bad));
+    let role =
+        workspace.run(&["user", "create", "--email", "a@example.com", "--name", "X", "--role", "owner"]);
+    assert!(!role.status.success());
+
+    let generated =
+        workspace.run(&["user", "create", "--email", "a@example.com", "--name", "A", "--role", "admin"]);
+    assert!(stdout(&generated).contains("Password: "), "a password is generated when none is given");
+    let twice =
+        workspace.run(&["user", "create", "--email", "A@example.com", "--name", "A", "--role", "admin"]);
+    assert!(stderr(&twice).contains("already exists"), "{}", stderr(&twice));
+
+    let fresh = Workspace::new();
+    let printed = fresh.serve().stop();
+    assert!(printed.contains("muster user create"), "{printed}");
+}
+
+#[test]
+fn the_example_configuration_is_printed_and_settings_layer() {
+    let workspace = Workspace::new();
+    let example = workspace.run(&["config", "example"]);
+    assert!(stdout(&example).contains("database_url = \"sqlite://muster.db\""));
+    std::fs::write(workspace.dir.path().join("muster.toml"), "database_url = \"sqlite://from-file.db\"\n")
+        .expect("write config");
+    let migrated = workspace.run(&["migrate"]);
+    assert!(stdout(&migrated).contains("sqlite://from-file.db"), "{}", stderr(&migrated));
+    let overridden = workspace
+        .command(&["migrate"])
+        .env("MUSTER_DATABASE_URL", "sqlite://from-env.db")
+        .output()
+        .expect("runs");
+    assert!(stdout(&overridden).contains("sqlite://from-env.db"));
+    assert!(Path::new(&workspace.dir.path().join("from-env.db")).is_file());
+    let broken = workspace.command(&["migrate"]).env("MUSTER_LISTEN", "nowhere").output().expect("runs");
+    assert!(!broken.status.success());
+    assert!(stderr(&broken).contains("MUSTER_LISTEN"), "{}", stderr(&broken));
+}
