@@ -11,24 +11,34 @@ mod users;
 
 pub use services::IntegrationKeyView;
 
-use axum::{Router, routing::get};
-use muster_core::page::Page;
+use axum::{Json, Router, routing::get};
+use muster_core::{authz::Permission, page::Page};
 use serde::{Deserialize, Serialize};
 use utoipa::{
     Modify, OpenApi, ToSchema,
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use crate::{error::ApiResult, events, state::AppState};
+use crate::{auth::Caller, error::ApiResult, events, state::AppState};
+
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route(OPENAPI_PATH, get(openapi))
         .route("/api/v1/events", get(events::stream))
         .merge(users::router())
         .merge(teams::router())
         .merge(services::router())
         .merge(tokens::router())
         .merge(audit::router())
+}
+
+/// The OpenAPI document, for signed-in callers (the docs page sends the session cookie).
+async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
+    caller.require(Permission::ReadDirectory, "read the API documentation")?;
+    Ok(Json(ApiDoc::openapi()))
 }
 
 #[derive(Debug, OpenApi)]

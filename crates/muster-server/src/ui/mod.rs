@@ -163,6 +163,11 @@ pub fn render(status: StatusCode, page: &impl askama::Template) -> UiResult {
     Ok((status, Html(page.render()?)).into_response())
 }
 
+/// 200 for a page, 422 for a page showing the errors of a rejected form.
+pub fn form_status(errors: &[FieldError]) -> StatusCode {
+    if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }
+}
+
 /// The field errors of a rejected form, to show beside it; any other error becomes an error page.
 pub fn form_errors(error: ApiError) -> Result<Vec<FieldError>, UiError> {
     let body = error.body();

@@ -3,7 +3,6 @@
 use axum::{
     Router,
     extract::{Path, Query, State},
-    http::StatusCode,
     routing::{get, post},
 };
 use muster_core::{
@@ -17,8 +16,8 @@ use muster_core::{
 use serde::Deserialize;
 
 use super::{
-    CsrfForm, Layout, NoFields, PageQuery, Pager, SignedIn, UiResult, form_errors, non_empty, render,
-    see_other,
+    CsrfForm, Layout, NoFields, PageQuery, Pager, SignedIn, UiResult, form_errors, form_status, non_empty,
+    render, see_other,
 };
 use crate::{
     api::IntegrationKeyView,
@@ -100,7 +99,7 @@ async fn list_page(
 ) -> UiResult {
     let page = Page::parse(None, query.offset).map_err(ApiError::from)?;
     let services = state.store.list_services(page).await.map_err(ApiError::from)?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = form_status(&errors);
     let page_view = ServicesPage {
         layout: Layout::new(caller, "services", query.done.as_deref(), state.now()),
         pager: Pager::new(page, services.len()),
@@ -145,7 +144,7 @@ async fn service_page(
     let service = state.store.get_service(id).await.map_err(ApiError::from)?;
     let public_url = state.config.public_url();
     let keys = state.store.list_integration_keys(id).await.map_err(ApiError::from)?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = form_status(&errors);
     let page = ServicePage {
         layout: Layout::new(caller, "services", done, state.now()),
         keys: keys.into_iter().map(|k| IntegrationKeyView::new(k, &public_url)).collect(),

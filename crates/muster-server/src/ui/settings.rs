@@ -3,7 +3,6 @@
 use axum::{
     Router,
     extract::{Path, Query, State},
-    http::StatusCode,
     response::IntoResponse,
     routing::{get, post},
 };
@@ -12,7 +11,8 @@ use muster_core::{FieldError, ids::ApiTokenId};
 use serde::Deserialize;
 
 use super::{
-    CsrfForm, Layout, NoFields, PageQuery, SignedIn, UiResult, form_errors, render, see_other, session,
+    CsrfForm, Layout, NoFields, PageQuery, SignedIn, UiResult, form_errors, form_status, render, see_other,
+    session,
 };
 use crate::{
     auth::Caller,
@@ -57,7 +57,7 @@ async fn settings_page(
     errors: Vec<FieldError>,
 ) -> UiResult {
     let tokens = state.store.list_api_tokens(&caller.user.id).await.map_err(ApiError::from)?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = form_status(&errors);
     let view = SettingsPage {
         layout: Layout::new(caller, "settings", done, state.now()),
         draft: draft.unwrap_or_else(|| ProfileForm {

@@ -3,7 +3,6 @@
 use axum::{
     Router,
     extract::{Path, Query, State},
-    http::StatusCode,
     routing::{get, post},
 };
 use muster_core::{
@@ -17,7 +16,8 @@ use muster_core::{
 use serde::Deserialize;
 
 use super::{
-    CsrfForm, Layout, NoFields, PageQuery, Pager, SignedIn, UiResult, form_errors, render, see_other,
+    CsrfForm, Layout, NoFields, PageQuery, Pager, SignedIn, UiResult, form_errors, form_status, render,
+    see_other,
 };
 use crate::{
     auth::Caller,
@@ -75,7 +75,7 @@ async fn list_page(
 ) -> UiResult {
     let page = Page::parse(None, query.offset).map_err(ApiError::from)?;
     let teams = state.store.list_teams(page).await.map_err(ApiError::from)?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = form_status(&errors);
     let view = TeamsPage {
         layout: Layout::new(caller, "teams", query.done.as_deref(), state.now()),
         pager: Pager::new(page, teams.len()),
@@ -119,7 +119,7 @@ async fn team_page(
         .into_iter()
         .filter(|u| u.is_active() && !team.members.iter().any(|m| m.user_id == u.id))
         .collect();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = form_status(&errors);
     let view = TeamPage {
         layout: Layout::new(caller, "teams", done, state.now()),
         candidates,

@@ -17,8 +17,8 @@ use muster_core::{
 use serde::Deserialize;
 
 use super::{
-    CsrfForm, Layout, NoFields, PageQuery, Pager, SignedIn, UiResult, form_errors, non_empty, render,
-    see_other,
+    CsrfForm, Layout, NoFields, PageQuery, Pager, SignedIn, UiResult, form_errors, form_status, non_empty,
+    render, see_other,
 };
 use crate::{
     auth::Caller,
@@ -114,7 +114,7 @@ async fn list_page(
 ) -> UiResult {
     let page = Page::parse(None, query.offset).map_err(ApiError::from)?;
     let users = state.store.list_users(page).await.map_err(ApiError::from)?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = form_status(&errors);
     let view = UsersPage {
         layout: Layout::new(caller, "users", query.done.as_deref(), state.now()),
         pager: Pager::new(page, users.len()),
@@ -170,7 +170,7 @@ async fn user_page(
     errors: Vec<FieldError>,
 ) -> UiResult {
     let user = state.store.get_user(id).await.map_err(ApiError::from)?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = form_status(&errors);
     let view = UserPage {
         layout: Layout::new(caller, "users", done, state.now()),
         roles: Role::ALL,

@@ -37,6 +37,7 @@ async fn every_api_route_refuses_anonymous_callers_with_the_json_error() {
         (Method::DELETE, "/api/v1/tokens/x"),
         (Method::GET, "/api/v1/audit"),
         (Method::GET, "/api/v1/events"),
+        (Method::GET, "/api/v1/openapi.json"),
     ];
     for (method, path) in routes {
         let reply = app.api(method.clone(), path, None, Some(json!({}))).await;
