@@ -187,6 +187,10 @@ async fn a_responder_signs_in_creates_a_service_and_sees_it_listed_and_updated_l
     browser.click("form[action='/services'] button[type=submit]").await;
     browser.wait_for_text("h1", "Checkout API").await;
     browser.wait_for_text(".notice", "Service created").await;
+    browser.click("form[action$='/keys'] button[type=submit]").await;
+    browser.wait_for_text(".notice", "Integration key added").await;
+    browser.wait_for_text("table", "/api/v1/ingest/alertmanager/").await;
+    browser.screenshot("service").await;
 
     browser.click("header nav a[href='/services']").await;
     browser.wait_for_text("#service-list", "Checkout API").await;
