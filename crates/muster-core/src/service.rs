@@ -61,16 +61,10 @@ impl ServiceChanges {
         team_id: Option<Option<TeamId>>,
     ) -> Result<Self, Invalid> {
         let mut checker = Checker::new();
-        let name = name.map(|n| checker.check(required_line("name", n, MAX_NAME_CHARS)));
-        let description =
-            description.map(|d| checker.check(optional_text("description", d, MAX_DESCRIPTION_CHARS)));
-        checker.finish(|| {
-            Some(ServiceChanges {
-                name: name.map(|n| n.expect("checked")),
-                description: description.map(|d| d.expect("checked")),
-                team_id,
-            })
-        })
+        let name = checker.check_optional(name.map(|n| required_line("name", n, MAX_NAME_CHARS)));
+        let description = checker
+            .check_optional(description.map(|d| optional_text("description", d, MAX_DESCRIPTION_CHARS)));
+        checker.finish(|| Some(ServiceChanges { name: name?, description: description?, team_id }))
     }
 }
 

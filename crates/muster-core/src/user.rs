@@ -109,15 +109,9 @@ pub struct UserChanges {
 impl UserChanges {
     pub fn parse(name: Option<&str>, time_zone: Option<&str>, role: Option<Role>) -> Result<Self, Invalid> {
         let mut checker = Checker::new();
-        let name = name.map(|n| checker.check(required_line("name", n, MAX_NAME_CHARS)));
-        let time_zone = time_zone.map(|tz| checker.check(parse_time_zone("time_zone", tz)));
-        checker.finish(|| {
-            Some(UserChanges {
-                name: name.map(|n| n.expect("checked")),
-                time_zone: time_zone.map(|tz| tz.expect("checked")),
-                role,
-            })
-        })
+        let name = checker.check_optional(name.map(|n| required_line("name", n, MAX_NAME_CHARS)));
+        let time_zone = checker.check_optional(time_zone.map(|tz| parse_time_zone("time_zone", tz)));
+        checker.finish(|| Some(UserChanges { name: name?, time_zone: time_zone?, role }))
     }
 }
 
@@ -242,5 +236,24 @@ mod tests {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
         }
         assert_eq!("owner".parse::<Role>().unwrap_err().field, "role");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Parsing an accepted address again changes nothing, so stored e-mails are canonical and
+        /// uniqueness is decided on the same text whatever case was typed.
+        #[test]
+        fn emails_are_canonical(local in "[A-Za-z0-9._%+-]{1,30}", domain in "[A-Za-z0-9-]{1,20}(\\.[A-Za-z]{2,6}){0,2}") {
+            let typed = format!("  {local}@{domain} ");
+            let email = parse_email("email", &typed).expect("a well-formed address");
+            prop_assert_eq!(parse_email("email", &email), Ok(email.clone()));
+            prop_assert_eq!(parse_email("email", &email.to_uppercase()), Ok(email.clone()));
+        }
     }
 }

@@ -72,6 +72,15 @@ impl Checker {
         }
     }
 
+    /// Checks an optional input: an absent one stays absent (`Some(None)`), a valid one is kept
+    /// (`Some(Some(value))`), an invalid one records its error (`None`).
+    pub fn check_optional<T>(&mut self, result: Option<Result<T, FieldError>>) -> Option<Option<T>> {
+        match result {
+            None => Some(None),
+            Some(result) => self.check(result).map(Some),
+        }
+    }
+
     /// Returns the value built from the checked parts, or every error found.
     pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, Invalid> {
         if self.errors.is_empty() {
@@ -153,5 +162,34 @@ mod tests {
         let result = checker.finish(|| Some((name?, email?)));
         let fields: Vec<_> = result.unwrap_err().0.into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["name", "email"]);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Whatever is typed, an accepted name is trimmed, one line, and within the limit.
+        #[test]
+        fn accepted_names_are_clean(input in "\\PC{0,120}|[ \\t\\n]{0,3}\\PC{0,10}[ \\t\\n]{0,3}|\\PC{0,5}[\\x00-\\x1f\\x7f]\\PC{0,5}") {
+            if let Ok(name) = required_line("name", &input, MAX_NAME_CHARS) {
+                prop_assert_eq!(name.trim(), name.as_str());
+                prop_assert!(!name.is_empty());
+                prop_assert!(name.chars().count() <= MAX_NAME_CHARS);
+                prop_assert!(!name.chars().any(char::is_control));
+                prop_assert_eq!(required_line("name", &name, MAX_NAME_CHARS), Ok(name.clone()), "stable when re-checked");
+            }
+        }
+
+        /// A rejection always names the field it was asked about.
+        #[test]
+        fn rejections_name_the_field(input in "\\PC{0,3}|\\PC{99,110}|[\\x00-\\x1f]{1,3}") {
+            if let Err(error) = required_line("team name", &input, MAX_NAME_CHARS) {
+                prop_assert_eq!(error.field, "team name");
+            }
+        }
     }
 }
