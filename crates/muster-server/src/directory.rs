@@ -137,7 +137,12 @@ pub async fn update_user(
         }
         None => None,
     };
-    let user = state.store.update_user(id, &changes, &caller.actor(), state.now()).await?;
+    // A password-only change is audited once, as a password change.
+    let user = if changes == UserChanges::default() {
+        state.store.get_user(id).await?
+    } else {
+        state.store.update_user(id, &changes, &caller.actor(), state.now()).await?
+    };
     if let Some(hash) = new_password {
         state.store.set_password(id, &hash, &caller.actor(), state.now()).await?;
     }
