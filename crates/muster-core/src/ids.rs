@@ -40,4 +40,10 @@ id_type!(
     IntegrationKeyId,
     /// Identifies an API token.
     ApiTokenId,
+    /// Identifies a schedule.
+    ScheduleId,
+    /// Identifies a rotation of a schedule.
+    RotationId,
+    /// Identifies an override of a schedule.
+    OverrideId,
 );

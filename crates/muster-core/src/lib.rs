@@ -8,6 +8,7 @@ pub mod authz;
 pub mod clock;
 pub mod ids;
 pub mod page;
+pub mod schedule;
 pub mod service;
 pub mod team;
 pub mod token;
