@@ -162,7 +162,15 @@ impl Layers {
             }
         };
         for rule in &self.rules {
+            // Back-to-back windows (every day all day, say) change nothing where they meet.
+            let mut windows: Vec<(Timestamp, Timestamp)> = Vec::new();
             for (start, end) in rule.windows_between(&self.time_zone, from, until) {
+                match windows.last_mut() {
+                    Some(last) if last.1 == start => last.1 = end,
+                    _ => windows.push((start, end)),
+                }
+            }
+            for (start, end) in windows {
                 add(start);
                 add(end);
                 if let Coverage::Rotation(id) = &rule.coverage
