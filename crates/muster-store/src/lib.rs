@@ -7,6 +7,7 @@
 mod audit;
 mod error;
 mod rows;
+mod schedules;
 mod services;
 mod sessions;
 mod teams;

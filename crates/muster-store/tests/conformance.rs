@@ -4,11 +4,16 @@
 // The cases are plain functions called by the generated tests, so clippy cannot tell they are tests.
 #![allow(clippy::unwrap_used)]
 
+use jiff::civil::date;
 use jiff::{SignedDuration, Timestamp};
 use muster_core::{
     audit::Actor,
-    ids::{TeamId, UserId},
+    ids::{OverrideId, ScheduleId, ServiceId, TeamId, UserId},
     page::Page,
+    schedule::{
+        Layers, OverrideKind, ScheduleNaming,
+        templates::{self, SunTeam, Tier},
+    },
     service::{IntegrationKind, NewService, ServiceChanges},
     team::{NewTeam, TeamChanges},
     user::{NewUser, Role, UserChanges},
@@ -57,6 +62,11 @@ conformance!(
     api_tokens_authenticate_until_revoked,
     pages_window_long_lists,
     every_write_is_audited,
+    schedules_are_stored_whole_and_answer_the_same,
+    schedules_name_people_who_exist,
+    overrides_are_checked_against_the_stored_schedule,
+    reordering_a_rotation_keeps_past_shifts,
+    services_get_a_schedule_per_tier,
 );
 
 fn t0() -> Timestamp {
@@ -319,4 +329,144 @@ async fn every_write_is_audited(store: &Store) {
     );
     assert_eq!(log[0].summary, "added generic integration key \"g\" to service API");
     assert!(log.iter().all(|e| !e.summary.contains("SECRET-4f2a")), "secrets never reach the audit log");
+}
+
+async fn follow_the_sun(store: &Store, name: &str) -> (ScheduleId, Layers, [UserId; 4]) {
+    let people = [
+        user(store, "Lou", Role::Responder).await,
+        user(store, "Liz", Role::Responder).await,
+        user(store, "Pat", Role::Responder).await,
+        user(store, "Pia", Role::Responder).await,
+    ];
+    let day = SunTeam { time_zone: "Europe/London", people: people[..2].to_vec() };
+    let night = SunTeam { time_zone: "America/Los_Angeles", people: people[2..].to_vec() };
+    let layers =
+        templates::follow_the_sun("Europe/London", date(2026, 11, 16), day, night).expect("valid template");
+    let naming = ScheduleNaming::parse(name, Some("split primary")).expect("valid name");
+    let schedule =
+        store.create_schedule(&naming, None, &layers, &CONSOLE, t0()).await.expect("create schedule");
+    (schedule.id, layers, people)
+}
+
+async fn schedules_are_stored_whole_and_answer_the_same(store: &Store) {
+    let (id, layers, _) = follow_the_sun(store, "Payments primary").await;
+    let stored = store.get_schedule(&id).await.unwrap();
+    assert_eq!((stored.name.as_str(), stored.time_zone_name()), ("Payments primary", "Europe/London"));
+    assert_eq!(stored.layers.rotations.len(), 2);
+    assert_eq!(stored.layers.rules.len(), 2);
+    let names: Vec<_> = stored.layers.rotations.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["day team", "night team"], "rotations keep their order");
+    let from = t0();
+    let until = t0() + SignedDuration::from_hours(24 * 21);
+    let people = |shifts: Vec<muster_core::schedule::Shift>| {
+        shifts.into_iter().map(|s| (s.person, s.start, s.end)).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        people(stored.layers.shifts(from, until)),
+        people(layers.shifts(from, until)),
+        "same answers after a round trip"
+    );
+    assert_eq!(store.list_schedules(Page::first()).await.unwrap().len(), 1);
+    assert_eq!(store.all_schedules().await.unwrap()[0].id, id);
+
+    let naming = ScheduleNaming::parse("PAYMENTS PRIMARY", None).unwrap();
+    assert!(is_conflict(&store.create_schedule(&naming, None, &layers, &CONSOLE, t0()).await, "name"));
+    store.delete_schedule(&id, &CONSOLE, t0()).await.unwrap();
+    assert!(matches!(store.get_schedule(&id).await, Err(StoreError::NotFound("schedule"))));
+}
+
+async fn schedules_name_people_who_exist(store: &Store) {
+    let stranger = vec![UserId("nobody".into())];
+    let layers = templates::weekly("UTC", date(2026, 11, 23), stranger).unwrap();
+    let naming = ScheduleNaming::parse("Ghosts", None).unwrap();
+    let refused = store.create_schedule(&naming, None, &layers, &CONSOLE, t0()).await;
+    assert!(matches!(refused, Err(StoreError::Invalid(invalid)) if invalid.0[0].field == "participants"));
+    let someone = vec![user(store, "Real", Role::Responder).await];
+    let layers = templates::weekly("UTC", date(2026, 11, 23), someone).unwrap();
+    let unknown_team =
+        store.create_schedule(&naming, Some(&TeamId("no-team".into())), &layers, &CONSOLE, t0()).await;
+    assert!(matches!(unknown_team, Err(StoreError::Invalid(invalid)) if invalid.0[0].field == "team_id"));
+    assert!(store.all_schedules().await.unwrap().is_empty(), "nothing partial was written");
+}
+
+async fn overrides_are_checked_against_the_stored_schedule(store: &Store) {
+    let (id, _, [lou, _, _, _]) = follow_the_sun(store, "Split").await;
+    let cover = user(store, "Cover", Role::Responder).await;
+    // Lou holds the day shift (06:00–18:00 London) in the first week, from Monday 2026-11-16 09:00.
+    let start: Timestamp = "2026-11-18T10:00:00Z".parse().unwrap();
+    let end: Timestamp = "2026-11-18T12:00:00Z".parse().unwrap();
+    let replace = OverrideKind::Replace { absent: lou.clone(), cover: cover.clone() };
+    let added = store.add_override(&id, replace.clone(), start, end, &CONSOLE, t0()).await.unwrap();
+    let stored = store.get_schedule(&id).await.unwrap();
+    let at = start + SignedDuration::from_hours(1);
+    assert_eq!(stored.layers.on_call_at(at)[0].person, cover);
+
+    let overlapping = store
+        .add_override(&id, replace.clone(), start + SignedDuration::from_hours(1), end, &CONSOLE, t0())
+        .await;
+    assert!(matches!(overlapping, Err(StoreError::Invalid(invalid)) if invalid.0[0].field == "start"));
+    let backwards = store
+        .add_override(&id, OverrideKind::Add { person: cover.clone() }, end, start, &CONSOLE, t0())
+        .await;
+    assert!(matches!(backwards, Err(StoreError::Invalid(invalid)) if invalid.0[0].field == "end"));
+    let night = store
+        .add_override(
+            &id,
+            OverrideKind::Remove { person: lou.clone() },
+            "2026-11-18T20:00:00Z".parse().unwrap(),
+            "2026-11-18T22:00:00Z".parse().unwrap(),
+            &CONSOLE,
+            t0(),
+        )
+        .await;
+    assert!(matches!(night, Err(StoreError::Invalid(_))), "Lou is not on call at night");
+
+    store.remove_override(&id, &added.id, &CONSOLE, t0()).await.unwrap();
+    assert_eq!(store.get_schedule(&id).await.unwrap().layers.on_call_at(at)[0].person, lou);
+    let again = store.remove_override(&id, &OverrideId(added.id.0.clone()), &CONSOLE, t0()).await;
+    assert!(matches!(again, Err(StoreError::NotFound("override"))));
+}
+
+async fn reordering_a_rotation_keeps_past_shifts(store: &Store) {
+    let (id, _, [lou, liz, _, _]) = follow_the_sun(store, "Reordered").await;
+    let stored = store.get_schedule(&id).await.unwrap();
+    let day = stored.layers.rotations[0].clone();
+    let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+    let current = day.shift_at(now).unwrap();
+    assert_eq!(current.person, liz, "second week: Liz");
+    let after = store
+        .set_rotation_participants(&id, &day.id, vec![liz.clone(), lou.clone()], &CONSOLE, now)
+        .await
+        .unwrap();
+    let rotation = &after.layers.rotations[0];
+    assert_eq!(rotation.shift_at(now).unwrap().person, liz, "the shift under way is untouched");
+    assert_eq!(rotation.person_for(current.index - 1), Some(&lou), "the past is untouched");
+    assert_eq!(
+        rotation.person_for(current.index + 1),
+        Some(&liz),
+        "the new order starts with the next shift"
+    );
+    assert_eq!(rotation.person_for(current.index + 2), Some(&lou));
+}
+
+async fn services_get_a_schedule_per_tier(store: &Store) {
+    let (id, _, _) = follow_the_sun(store, "Primary").await;
+    let service = store
+        .create_service(&NewService::parse("Checkout", None, None).unwrap(), &CONSOLE, t0())
+        .await
+        .unwrap();
+    store.set_service_schedule(&service.id, Tier::Primary, Some(&id), &CONSOLE, t0()).await.unwrap();
+    assert_eq!(store.service_schedules(&service.id).await.unwrap(), [(Tier::Primary, id.clone())]);
+    let unknown = store
+        .set_service_schedule(&service.id, Tier::Secondary, Some(&ScheduleId("x".into())), &CONSOLE, t0())
+        .await;
+    assert!(matches!(unknown, Err(StoreError::Invalid(invalid)) if invalid.0[0].field == "schedule_id"));
+    let no_service =
+        store.set_service_schedule(&ServiceId("x".into()), Tier::Primary, Some(&id), &CONSOLE, t0()).await;
+    assert!(matches!(no_service, Err(StoreError::NotFound("service"))));
+    store.delete_schedule(&id, &CONSOLE, t0()).await.unwrap();
+    assert!(
+        store.service_schedules(&service.id).await.unwrap().is_empty(),
+        "deleting a schedule detaches it"
+    );
 }

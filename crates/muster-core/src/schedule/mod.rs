@@ -22,11 +22,13 @@
 pub mod layers;
 #[cfg(test)]
 mod properties;
+pub mod record;
 pub mod rotation;
 pub mod rule;
 pub mod templates;
 pub mod wall;
 
 pub use layers::{Layers, OnCall, Override, OverrideKind, Shift, Source};
+pub use record::{Schedule, ScheduleNaming};
 pub use rotation::{Rotation, RotationShift, ShiftLength};
 pub use rule::{Coverage, Rule, Weekdays, Window};

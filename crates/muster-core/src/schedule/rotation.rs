@@ -32,6 +32,24 @@ pub enum ShiftLength {
 }
 
 impl ShiftLength {
+    /// The unit and count, as stored and shown: `("weeks", 1)`.
+    pub fn unit_and_count(self) -> (&'static str, u32) {
+        match self {
+            ShiftLength::Hours(n) => ("hours", n),
+            ShiftLength::Days(n) => ("days", n),
+            ShiftLength::Weeks(n) => ("weeks", n),
+        }
+    }
+
+    pub fn from_unit(field: &str, unit: &str, count: u32) -> Result<Self, FieldError> {
+        match unit {
+            "hours" => Ok(ShiftLength::Hours(count)),
+            "days" => Ok(ShiftLength::Days(count)),
+            "weeks" => Ok(ShiftLength::Weeks(count)),
+            _ => Err(FieldError::new(field, "must be one of hours, days, weeks")),
+        }
+    }
+
     /// The longest shift accepted: a year.
     const MAX_HOURS: u32 = 24 * 366;
 

@@ -37,6 +37,20 @@ impl Weekdays {
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
+
+    /// The mask as stored: bit 0 is Monday.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    pub fn from_bits(bits: u8) -> Self {
+        Weekdays(bits & Self::EVERY_DAY.0)
+    }
+
+    /// The days in the set, Monday first.
+    pub fn days(self) -> Vec<Weekday> {
+        (0..7).map(|offset| Weekday::Monday.wrapping_add(offset)).filter(|day| self.contains(*day)).collect()
+    }
 }
 
 /// Which part of a day a rule covers.

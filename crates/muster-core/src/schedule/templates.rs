@@ -30,7 +30,20 @@ pub enum Tier {
     Tickets,
 }
 
+impl std::str::FromStr for Tier {
+    type Err = crate::FieldError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Tier::ALL
+            .into_iter()
+            .find(|tier| tier.as_str() == value)
+            .ok_or_else(|| crate::FieldError::new("tier", "must be one of primary, secondary, tickets"))
+    }
+}
+
 impl Tier {
+    pub const ALL: [Tier; 3] = [Tier::Primary, Tier::Secondary, Tier::Tickets];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Tier::Primary => "primary",
