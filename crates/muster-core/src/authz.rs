@@ -13,17 +13,19 @@ pub enum Permission {
     ManageTeams,
     /// Create, change and delete services and their integration keys.
     ManageServices,
+    /// Create and delete schedules, reorder rotations, add and remove overrides.
+    ManageSchedules,
     /// Read the audit log.
     ReadAuditLog,
 }
 
 impl Role {
     /// Whether this role grants the permission. Stakeholders read; responders also run teams and
-    /// services; admins also manage people and read the audit log.
+    /// services and schedules; admins also manage people and read the audit log.
     pub fn allows(self, permission: Permission) -> bool {
         match permission {
             Permission::ReadDirectory => true,
-            Permission::ManageTeams | Permission::ManageServices => {
+            Permission::ManageTeams | Permission::ManageServices | Permission::ManageSchedules => {
                 matches!(self, Role::Admin | Role::Responder)
             }
             Permission::ManageUsers | Permission::ReadAuditLog => self == Role::Admin,

@@ -25,6 +25,7 @@ use sqlx::{
 };
 
 pub use error::StoreError;
+pub use schedules::NewSchedule;
 pub use sessions::Session;
 pub use users::Credentials;
 

@@ -253,9 +253,145 @@ fn override_columns(kind: &OverrideKind) -> (&'static str, &UserId, Option<&User
     }
 }
 
+/// A schedule to write: how it is called, who owns it, its layers, and optionally the tier of a
+/// service it serves.
+#[derive(Debug)]
+pub struct NewSchedule<'a> {
+    pub naming: &'a ScheduleNaming,
+    pub team_id: Option<&'a TeamId>,
+    pub layers: &'a Layers,
+    pub serves: Option<(&'a ServiceId, Tier)>,
+}
+
+/// Writes a whole new schedule. Rotation ids in `layers` only link rules to rotations; the store
+/// gives every rotation a fresh id.
+async fn insert_schedule(
+    tx: &mut AnyConnection,
+    new: &NewSchedule<'_>,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<ScheduleId, StoreError> {
+    let NewSchedule { naming, team_id, layers, serves } = new;
+    let id = new_id();
+    let at = rows::millis(now);
+    require_people(tx, layers).await?;
+    let inserted = sqlx::query(
+        "INSERT INTO schedules (id, name, description, time_zone, team_id, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(&id)
+    .bind(&naming.name)
+    .bind(&naming.description)
+    .bind(layers.time_zone.iana_name().unwrap_or("UTC"))
+    .bind(team_id.map(TeamId::as_str))
+    .bind(at)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(error) if is_unique_violation(&error) => {
+            return Err(StoreError::conflict("name", NAME_TAKEN));
+        }
+        Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
+            return Err(Invalid::one("team_id", "is not a known team").into());
+        }
+        other => other?,
+    };
+    let mut rotation_ids = HashMap::new();
+    for (position, rotation) in layers.rotations.iter().enumerate() {
+        let rotation_id = new_id();
+        rotation_ids.insert(rotation.id.clone(), rotation_id.clone());
+        let (unit, count) = rotation.shift_length.unit_and_count();
+        sqlx::query(
+            "INSERT INTO rotations (id, schedule_id, position, name, time_zone, start_local, shift_unit, shift_count)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&rotation_id)
+        .bind(&id)
+        .bind(position as i64)
+        .bind(&rotation.name)
+        .bind(rotation.time_zone.iana_name().unwrap_or("UTC"))
+        .bind(rotation.start.to_string())
+        .bind(unit)
+        .bind(i64::from(count))
+        .execute(&mut *tx)
+        .await?;
+        for order in &rotation.orders {
+            insert_order(tx, &rotation_id, order, at).await?;
+        }
+    }
+    for (position, rule) in layers.rules.iter().enumerate() {
+        let (rotation, person) = match &rule.coverage {
+            Coverage::Rotation(local) => {
+                let stored = rotation_ids.get(local).ok_or_else(|| {
+                    Invalid::one(
+                        format!("rules[{position}].rotation"),
+                        "is not one of the schedule's rotations",
+                    )
+                })?;
+                (Some(stored.as_str()), None)
+            }
+            Coverage::Person(person) => (None, Some(person.as_str())),
+        };
+        let (start, end) = match rule.window {
+            Window::AllDay => (None, None),
+            Window::Between { start, end } => (Some(start.to_string()), Some(end.to_string())),
+        };
+        sqlx::query(
+            "INSERT INTO schedule_rules (schedule_id, position, rotation_id, user_id, weekdays, start_local, end_local)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(position as i64)
+        .bind(rotation)
+        .bind(person)
+        .bind(i64::from(rule.weekdays.bits()))
+        .bind(start)
+        .bind(end)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let summary = format!(
+        "created schedule {} ({}, {} rotation(s), {} rule(s))",
+        naming.name,
+        layers.time_zone.iana_name().unwrap_or("UTC"),
+        layers.rotations.len(),
+        layers.rules.len()
+    );
+    audit::record(
+        tx,
+        actor,
+        now,
+        Audit { action: "schedule.create", target_kind: "schedule", target_id: &id, summary },
+    )
+    .await?;
+    if let Some((service, tier)) = serves {
+        attach(tx, service, *tier, Some(&ScheduleId(id.clone()))).await?;
+    }
+    Ok(ScheduleId(id))
+}
+
 impl Store {
-    /// Writes a whole new schedule. Rotation ids in `layers` only link rules to rotations; the
-    /// store gives every rotation a fresh id.
+    /// Writes new schedules, and attaches them to the tiers of a service they serve, in one
+    /// transaction: all of them or none.
+    pub async fn create_schedules(
+        &self,
+        schedules: &[NewSchedule<'_>],
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Vec<Schedule>, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let mut ids = Vec::new();
+        for new in schedules {
+            ids.push(insert_schedule(&mut tx, new, actor, now).await?);
+        }
+        let mut created = Vec::new();
+        for id in &ids {
+            created.push(load_one(&mut tx, id).await?);
+        }
+        tx.commit().await?;
+        Ok(created)
+    }
+
     pub async fn create_schedule(
         &self,
         naming: &ScheduleNaming,
@@ -264,102 +400,11 @@ impl Store {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<Schedule, StoreError> {
-        let id = new_id();
-        let at = rows::millis(now);
-        let mut tx = self.writer.begin().await?;
-        require_people(&mut tx, layers).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO schedules (id, name, description, time_zone, team_id, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6)",
-        )
-        .bind(&id)
-        .bind(&naming.name)
-        .bind(&naming.description)
-        .bind(layers.time_zone.iana_name().unwrap_or("UTC"))
-        .bind(team_id.map(TeamId::as_str))
-        .bind(at)
-        .execute(&mut *tx)
-        .await;
-        match inserted {
-            Err(error) if is_unique_violation(&error) => {
-                return Err(StoreError::conflict("name", NAME_TAKEN));
-            }
-            Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
-                return Err(Invalid::one("team_id", "is not a known team").into());
-            }
-            other => other?,
-        };
-        let mut rotation_ids = HashMap::new();
-        for (position, rotation) in layers.rotations.iter().enumerate() {
-            let rotation_id = new_id();
-            rotation_ids.insert(rotation.id.clone(), rotation_id.clone());
-            let (unit, count) = rotation.shift_length.unit_and_count();
-            sqlx::query(
-                "INSERT INTO rotations (id, schedule_id, position, name, time_zone, start_local, shift_unit, shift_count)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(&rotation_id)
-            .bind(&id)
-            .bind(position as i64)
-            .bind(&rotation.name)
-            .bind(rotation.time_zone.iana_name().unwrap_or("UTC"))
-            .bind(rotation.start.to_string())
-            .bind(unit)
-            .bind(i64::from(count))
-            .execute(&mut *tx)
-            .await?;
-            for order in &rotation.orders {
-                insert_order(&mut tx, &rotation_id, order, at).await?;
-            }
-        }
-        for (position, rule) in layers.rules.iter().enumerate() {
-            let (rotation, person) = match &rule.coverage {
-                Coverage::Rotation(local) => {
-                    let stored = rotation_ids.get(local).ok_or_else(|| {
-                        Invalid::one(
-                            format!("rules[{position}].rotation"),
-                            "is not one of the schedule's rotations",
-                        )
-                    })?;
-                    (Some(stored.as_str()), None)
-                }
-                Coverage::Person(person) => (None, Some(person.as_str())),
-            };
-            let (start, end) = match rule.window {
-                Window::AllDay => (None, None),
-                Window::Between { start, end } => (Some(start.to_string()), Some(end.to_string())),
-            };
-            sqlx::query(
-                "INSERT INTO schedule_rules (schedule_id, position, rotation_id, user_id, weekdays, start_local, end_local)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(&id)
-            .bind(position as i64)
-            .bind(rotation)
-            .bind(person)
-            .bind(i64::from(rule.weekdays.bits()))
-            .bind(start)
-            .bind(end)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let summary = format!(
-            "created schedule {} ({}, {} rotation(s), {} rule(s))",
-            naming.name,
-            layers.time_zone.iana_name().unwrap_or("UTC"),
-            layers.rotations.len(),
-            layers.rules.len()
-        );
-        audit::record(
-            &mut tx,
-            actor,
-            now,
-            Audit { action: "schedule.create", target_kind: "schedule", target_id: &id, summary },
-        )
-        .await?;
-        let schedule = load_one(&mut tx, &ScheduleId(id)).await?;
-        tx.commit().await?;
-        Ok(schedule)
+        let new = NewSchedule { naming, team_id, layers, serves: None };
+        self.create_schedules(std::slice::from_ref(&new), actor, now)
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound("schedule"))
     }
 
     pub async fn get_schedule(&self, id: &ScheduleId) -> Result<Schedule, StoreError> {
@@ -569,34 +614,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
-        let found: Option<String> =
-            sqlx::query_scalar("SELECT name FROM services WHERE id = $1 AND deleted_at IS NULL")
-                .bind(service.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-        let service_name = found.ok_or(StoreError::NotFound("service"))?;
-        sqlx::query("DELETE FROM service_schedules WHERE service_id = $1 AND tier = $2")
-            .bind(service.as_str())
-            .bind(tier.as_str())
-            .execute(&mut *tx)
-            .await?;
-        let summary = match schedule {
-            Some(schedule) => {
-                let serving = load_one(&mut tx, schedule)
-                    .await
-                    .map_err(|_| StoreError::from(Invalid::one("schedule_id", "is not a known schedule")))?;
-                sqlx::query(
-                    "INSERT INTO service_schedules (service_id, tier, schedule_id) VALUES ($1, $2, $3)",
-                )
-                .bind(service.as_str())
-                .bind(tier.as_str())
-                .bind(schedule.as_str())
-                .execute(&mut *tx)
-                .await?;
-                format!("{service_name}: {} on call from schedule {}", tier.as_str(), serving.name)
-            }
-            None => format!("{service_name}: no {} schedule", tier.as_str()),
-        };
+        let summary = attach(&mut tx, service, tier, schedule).await?;
         audit::record(
             &mut tx,
             actor,
@@ -636,6 +654,39 @@ impl Store {
         tiers.sort_by_key(|(tier, _)| Tier::ALL.iter().position(|t| t == tier));
         Ok(tiers)
     }
+}
+
+/// Points a service's tier at a schedule (or at none); returns what changed, for the audit log.
+async fn attach(
+    tx: &mut AnyConnection,
+    service: &ServiceId,
+    tier: Tier,
+    schedule: Option<&ScheduleId>,
+) -> Result<String, StoreError> {
+    let found: Option<String> =
+        sqlx::query_scalar("SELECT name FROM services WHERE id = $1 AND deleted_at IS NULL")
+            .bind(service.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let service_name = found.ok_or(StoreError::NotFound("service"))?;
+    sqlx::query("DELETE FROM service_schedules WHERE service_id = $1 AND tier = $2")
+        .bind(service.as_str())
+        .bind(tier.as_str())
+        .execute(&mut *tx)
+        .await?;
+    let Some(schedule) = schedule else {
+        return Ok(format!("{service_name}: no {} schedule", tier.as_str()));
+    };
+    let serving = load_one(tx, schedule)
+        .await
+        .map_err(|_| StoreError::from(Invalid::one("schedule_id", "is not a known schedule")))?;
+    sqlx::query("INSERT INTO service_schedules (service_id, tier, schedule_id) VALUES ($1, $2, $3)")
+        .bind(service.as_str())
+        .bind(tier.as_str())
+        .bind(schedule.as_str())
+        .execute(&mut *tx)
+        .await?;
+    Ok(format!("{service_name}: {} on call from schedule {}", tier.as_str(), serving.name))
 }
 
 async fn insert_order(

@@ -161,6 +161,21 @@ impl Store {
         rows.into_iter().map(User::try_from).collect()
     }
 
+    /// The users with these ids (unknown ids are skipped), in no particular order.
+    pub async fn users_by_ids(&self, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id IN ({})", placeholders.join(", "));
+        // Only numbered placeholders are put into the text; the ids themselves are bound.
+        let mut query = sqlx::query_as::<Any, UserRow>(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(id.as_str().to_owned());
+        }
+        query.fetch_all(&self.reader).await?.into_iter().map(User::try_from).collect()
+    }
+
     pub async fn count_users(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(&self.reader).await?)
     }

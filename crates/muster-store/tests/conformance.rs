@@ -18,7 +18,7 @@ use muster_core::{
     team::{NewTeam, TeamChanges},
     user::{NewUser, Role, UserChanges},
 };
-use muster_store::{Store, StoreError};
+use muster_store::{NewSchedule, Store, StoreError};
 
 /// Runs each listed case once on a fresh SQLite file and once on a fresh PostgreSQL database.
 macro_rules! conformance {
@@ -67,6 +67,7 @@ conformance!(
     overrides_are_checked_against_the_stored_schedule,
     reordering_a_rotation_keeps_past_shifts,
     services_get_a_schedule_per_tier,
+    templates_write_all_their_schedules_or_none,
 );
 
 fn t0() -> Timestamp {
@@ -469,4 +470,56 @@ async fn services_get_a_schedule_per_tier(store: &Store) {
         store.service_schedules(&service.id).await.unwrap().is_empty(),
         "deleting a schedule detaches it"
     );
+}
+
+async fn templates_write_all_their_schedules_or_none(store: &Store) {
+    let service = store
+        .create_service(&NewService::parse("Checkout", None, None).unwrap(), &CONSOLE, t0())
+        .await
+        .unwrap();
+    let (a, b) = (user(store, "Ann", Role::Responder).await, user(store, "Ben", Role::Responder).await);
+    let tiers = templates::tiers(
+        "Europe/London",
+        date(2026, 11, 23),
+        vec![a.clone()],
+        vec![b.clone()],
+        vec![UserId("ghost".into())],
+    )
+    .unwrap();
+    let names: Vec<ScheduleNaming> = tiers
+        .iter()
+        .map(|(tier, _)| ScheduleNaming::parse(&format!("Checkout {}", tier.as_str()), None).unwrap())
+        .collect();
+    let new: Vec<NewSchedule<'_>> = tiers
+        .iter()
+        .zip(&names)
+        .map(|((tier, layers), naming)| NewSchedule {
+            naming,
+            team_id: None,
+            layers,
+            serves: Some((&service.id, *tier)),
+        })
+        .collect();
+    let refused = store.create_schedules(&new, &CONSOLE, t0()).await;
+    assert!(matches!(refused, Err(StoreError::Invalid(_))), "the tickets tier names an unknown person");
+    assert!(store.all_schedules().await.unwrap().is_empty());
+    assert!(store.service_schedules(&service.id).await.unwrap().is_empty());
+
+    let tiers =
+        templates::tiers("Europe/London", date(2026, 11, 23), vec![a.clone()], vec![b.clone()], vec![a])
+            .unwrap();
+    let new: Vec<NewSchedule<'_>> = tiers
+        .iter()
+        .zip(&names)
+        .map(|((tier, layers), naming)| NewSchedule {
+            naming,
+            team_id: None,
+            layers,
+            serves: Some((&service.id, *tier)),
+        })
+        .collect();
+    let created = store.create_schedules(&new, &CONSOLE, t0()).await.unwrap();
+    let served: Vec<_> =
+        store.service_schedules(&service.id).await.unwrap().into_iter().map(|(tier, _)| tier).collect();
+    assert_eq!((created.len(), served), (3, vec![Tier::Primary, Tier::Secondary, Tier::Tickets]));
 }
