@@ -25,6 +25,7 @@ pub enum Topic {
     User,
     Team,
     Service,
+    Schedule,
 }
 
 impl Topic {
@@ -33,6 +34,7 @@ impl Topic {
             Topic::User => "user",
             Topic::Team => "team",
             Topic::Service => "service",
+            Topic::Schedule => "schedule",
         }
     }
 }
@@ -77,7 +79,7 @@ impl EventBus {
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct EventFilter {
-    /// Comma-separated topics to follow (`user,team,service`); all when absent.
+    /// Comma-separated topics to follow (`user,team,service,schedule`); all when absent.
     topics: Option<String>,
 }
 

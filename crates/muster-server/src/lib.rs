@@ -17,6 +17,7 @@ mod health;
 pub mod json;
 pub mod login_limit;
 mod metrics;
+pub mod schedules;
 pub mod secrets;
 pub mod state;
 pub mod telemetry;

@@ -233,13 +233,19 @@ async fn load_one(conn: &mut AnyConnection, id: &ScheduleId) -> Result<Schedule,
 
 /// Everyone a schedule names must be an active user.
 async fn require_people(conn: &mut AnyConnection, layers: &Layers) -> Result<(), StoreError> {
-    let rotation_people =
-        layers.rotations.iter().flat_map(|r| r.orders.iter().flat_map(|o| o.participants.iter()));
-    let rule_people = layers.rules.iter().filter_map(|rule| match &rule.coverage {
-        Coverage::Person(person) => Some(person),
-        Coverage::Rotation(_) => None,
-    });
-    for person in rotation_people.chain(rule_people) {
+    // Collected first: an iterator of closures held across an await makes the future not `Send`.
+    let mut people: Vec<UserId> = Vec::new();
+    for rotation in &layers.rotations {
+        for order in &rotation.orders {
+            people.extend(order.participants.iter().cloned());
+        }
+    }
+    for rule in &layers.rules {
+        if let Coverage::Person(person) = &rule.coverage {
+            people.push(person.clone());
+        }
+    }
+    for person in &people {
         require_active_user(conn, "participants", person).await?;
     }
     Ok(())
@@ -255,23 +261,24 @@ fn override_columns(kind: &OverrideKind) -> (&'static str, &UserId, Option<&User
 
 /// A schedule to write: how it is called, who owns it, its layers, and optionally the tier of a
 /// service it serves.
-#[derive(Debug)]
-pub struct NewSchedule<'a> {
-    pub naming: &'a ScheduleNaming,
-    pub team_id: Option<&'a TeamId>,
-    pub layers: &'a Layers,
-    pub serves: Option<(&'a ServiceId, Tier)>,
+#[derive(Debug, Clone)]
+pub struct NewSchedule {
+    pub naming: ScheduleNaming,
+    pub team_id: Option<TeamId>,
+    pub layers: Layers,
+    pub serves: Option<(ServiceId, Tier)>,
 }
 
 /// Writes a whole new schedule. Rotation ids in `layers` only link rules to rotations; the store
 /// gives every rotation a fresh id.
 async fn insert_schedule(
     tx: &mut AnyConnection,
-    new: &NewSchedule<'_>,
+    new: &NewSchedule,
     actor: &Actor,
     now: Timestamp,
 ) -> Result<ScheduleId, StoreError> {
     let NewSchedule { naming, team_id, layers, serves } = new;
+    let team_id = team_id.as_ref();
     let id = new_id();
     let at = rows::millis(now);
     require_people(tx, layers).await?;
@@ -375,13 +382,13 @@ impl Store {
     /// transaction: all of them or none.
     pub async fn create_schedules(
         &self,
-        schedules: &[NewSchedule<'_>],
+        schedules: Vec<NewSchedule>,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<Vec<Schedule>, StoreError> {
         let mut tx = self.writer.begin().await?;
         let mut ids = Vec::new();
-        for new in schedules {
+        for new in &schedules {
             ids.push(insert_schedule(&mut tx, new, actor, now).await?);
         }
         let mut created = Vec::new();
@@ -400,11 +407,13 @@ impl Store {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<Schedule, StoreError> {
-        let new = NewSchedule { naming, team_id, layers, serves: None };
-        self.create_schedules(std::slice::from_ref(&new), actor, now)
-            .await?
-            .pop()
-            .ok_or(StoreError::NotFound("schedule"))
+        let new = NewSchedule {
+            naming: naming.clone(),
+            team_id: team_id.cloned(),
+            layers: layers.clone(),
+            serves: None,
+        };
+        self.create_schedules(vec![new], actor, now).await?.pop().ok_or(StoreError::NotFound("schedule"))
     }
 
     pub async fn get_schedule(&self, id: &ScheduleId) -> Result<Schedule, StoreError> {

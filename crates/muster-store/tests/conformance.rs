@@ -490,17 +490,17 @@ async fn templates_write_all_their_schedules_or_none(store: &Store) {
         .iter()
         .map(|(tier, _)| ScheduleNaming::parse(&format!("Checkout {}", tier.as_str()), None).unwrap())
         .collect();
-    let new: Vec<NewSchedule<'_>> = tiers
+    let new: Vec<NewSchedule> = tiers
         .iter()
         .zip(&names)
         .map(|((tier, layers), naming)| NewSchedule {
-            naming,
+            naming: naming.clone(),
             team_id: None,
-            layers,
-            serves: Some((&service.id, *tier)),
+            layers: layers.clone(),
+            serves: Some((service.id.clone(), *tier)),
         })
         .collect();
-    let refused = store.create_schedules(&new, &CONSOLE, t0()).await;
+    let refused = store.create_schedules(new, &CONSOLE, t0()).await;
     assert!(matches!(refused, Err(StoreError::Invalid(_))), "the tickets tier names an unknown person");
     assert!(store.all_schedules().await.unwrap().is_empty());
     assert!(store.service_schedules(&service.id).await.unwrap().is_empty());
@@ -508,17 +508,17 @@ async fn templates_write_all_their_schedules_or_none(store: &Store) {
     let tiers =
         templates::tiers("Europe/London", date(2026, 11, 23), vec![a.clone()], vec![b.clone()], vec![a])
             .unwrap();
-    let new: Vec<NewSchedule<'_>> = tiers
+    let new: Vec<NewSchedule> = tiers
         .iter()
         .zip(&names)
         .map(|((tier, layers), naming)| NewSchedule {
-            naming,
+            naming: naming.clone(),
             team_id: None,
-            layers,
-            serves: Some((&service.id, *tier)),
+            layers: layers.clone(),
+            serves: Some((service.id.clone(), *tier)),
         })
         .collect();
-    let created = store.create_schedules(&new, &CONSOLE, t0()).await.unwrap();
+    let created = store.create_schedules(new, &CONSOLE, t0()).await.unwrap();
     let served: Vec<_> =
         store.service_schedules(&service.id).await.unwrap().into_iter().map(|(tier, _)| tier).collect();
     assert_eq!((created.len(), served), (3, vec![Tier::Primary, Tier::Secondary, Tier::Tickets]));

@@ -1,14 +1,10 @@
 //! `/api/v1/audit`: the audit log, for admins.
 
-use axum::{
-    Json, Router,
-    extract::{Query, State},
-    routing::get,
-};
+use axum::{Json, Router, extract::State, routing::get};
 use muster_core::{audit::AuditEntry, authz::Permission};
 
 use super::{ListQuery, Listing};
-use crate::{auth::Caller, error::ApiResult, state::AppState};
+use crate::{auth::Caller, error::ApiResult, json::ApiQuery, state::AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/audit", get(list))
@@ -20,7 +16,7 @@ pub fn router() -> Router<AppState> {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Listing<AuditEntry>>> {
     caller.require(Permission::ReadAuditLog, "read the audit log")?;
     let page = query.page()?;

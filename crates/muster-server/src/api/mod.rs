@@ -4,6 +4,7 @@
 //! publish a change event, and answer JSON. Errors are always [`ApiError`](crate::error::ApiError).
 
 mod audit;
+mod schedules;
 mod services;
 mod teams;
 mod tokens;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(services::router())
         .merge(tokens::router())
         .merge(audit::router())
+        .merge(schedules::router())
 }
 
 /// The OpenAPI document, for signed-in callers (the docs page sends the session cookie).
@@ -43,7 +45,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
 
 #[derive(Debug, OpenApi)]
 #[openapi(
-    info(title = "Muster API", description = "Incident management: users, teams and services. \
+    info(title = "Muster API", description = "Incident management: users, teams, services and on-call schedules. \
         Authenticate with an API token as `Authorization: Bearer <token>` (create one with \
         `muster token create` or on the Settings page)."),
     paths(
@@ -53,6 +55,10 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         services::list_keys, services::create_key, services::revoke_key,
         tokens::list, tokens::create, tokens::revoke,
         audit::list,
+        schedules::list, schedules::create, schedules::from_template, schedules::get_one, schedules::delete,
+        schedules::schedule_on_call, schedules::everyone_on_call, schedules::service_on_call,
+        schedules::set_service_schedule, schedules::schedule_shifts, schedules::person_shifts,
+        schedules::add_override, schedules::remove_override, schedules::set_participants,
         events::stream,
     ),
     components(schemas(crate::error::ErrorBody, events::ChangeEvent)),
@@ -63,6 +69,8 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         (name = "services", description = "Monitored services and their integration keys"),
         (name = "tokens", description = "Your API tokens"),
         (name = "audit", description = "Who changed what, when"),
+        (name = "schedules", description = "On-call schedules: rotations, rules and overrides"),
+        (name = "on call", description = "Who is on call, and their shifts"),
         (name = "events", description = "Live change events over server-sent events"),
     )
 )]

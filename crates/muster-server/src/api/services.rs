@@ -2,7 +2,7 @@
 
 use axum::{
     Json, Router,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     routing::{delete as delete_route, get},
 };
@@ -20,7 +20,7 @@ use crate::{
     auth::Caller,
     directory::{self, CreateKey, CreateService, UpdateService},
     error::ApiResult,
-    json::ApiJson,
+    json::{ApiJson, ApiQuery},
     state::AppState,
 };
 
@@ -68,7 +68,7 @@ impl IntegrationKeyView {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Listing<Service>>> {
     caller.require(Permission::ReadDirectory, "list services")?;
     let page = query.page()?;

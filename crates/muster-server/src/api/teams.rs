@@ -2,7 +2,7 @@
 
 use axum::{
     Json, Router,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     routing::{get, put},
 };
@@ -17,7 +17,7 @@ use crate::{
     auth::Caller,
     directory::{self, CreateTeam, UpdateTeam},
     error::ApiResult,
-    json::ApiJson,
+    json::{ApiJson, ApiQuery},
     state::AppState,
 };
 
@@ -34,7 +34,7 @@ pub fn router() -> Router<AppState> {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Listing<Team>>> {
     caller.require(Permission::ReadDirectory, "list teams")?;
     let page = query.page()?;

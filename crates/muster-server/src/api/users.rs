@@ -2,7 +2,7 @@
 
 use axum::{
     Json, Router,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     routing::get,
 };
@@ -13,7 +13,7 @@ use crate::{
     auth::Caller,
     directory::{self, CreateUser, UpdateUser},
     error::ApiResult,
-    json::ApiJson,
+    json::{ApiJson, ApiQuery},
     state::AppState,
 };
 
@@ -30,7 +30,7 @@ pub fn router() -> Router<AppState> {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Listing<User>>> {
     caller.require(Permission::ReadDirectory, "list users")?;
     let page = query.page()?;

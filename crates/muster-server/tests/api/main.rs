@@ -9,4 +9,5 @@ mod events;
 mod helpers;
 mod postgres;
 mod probes;
+mod schedules;
 mod ui;

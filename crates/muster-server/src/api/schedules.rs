@@ -1,0 +1,266 @@
+//! `/api/v1/schedules` and the on-call questions: who is on call now or at any time, for a
+//! schedule, a service's tiers or everyone, and the shifts of a schedule or a person.
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    routing::{delete as delete_route, get, post, put},
+};
+use jiff::Timestamp;
+use muster_core::{
+    authz::Permission,
+    ids::{OverrideId, RotationId, ScheduleId, ServiceId, UserId},
+    schedule::templates::Tier,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ListQuery, Listing};
+use crate::{
+    auth::Caller,
+    error::{ApiError, ApiResult},
+    json::{ApiJson, ApiQuery},
+    schedules::{
+        self, CreateOverride, CreateSchedule, FromTemplate, Names, OverrideView, ScheduleOnCall,
+        ScheduleView, SetParticipants, SetServiceSchedule, ShiftView,
+    },
+    state::AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/schedules", get(list).post(create))
+        .route("/api/v1/schedules/from-template", post(from_template))
+        .route("/api/v1/schedules/{id}", get(get_one).delete(delete))
+        .route("/api/v1/schedules/{id}/oncall", get(schedule_on_call))
+        .route("/api/v1/schedules/{id}/shifts", get(schedule_shifts))
+        .route("/api/v1/schedules/{id}/overrides", post(add_override))
+        .route("/api/v1/schedules/{id}/overrides/{override_id}", delete_route(remove_override))
+        .route("/api/v1/schedules/{id}/rotations/{rotation_id}/participants", put(set_participants))
+        .route("/api/v1/oncall", get(everyone_on_call))
+        .route("/api/v1/services/{id}/oncall", get(service_on_call))
+        .route("/api/v1/services/{id}/schedules/{tier}", put(set_service_schedule))
+        .route("/api/v1/users/{id}/shifts", get(person_shifts))
+}
+
+/// `?at=` on on-call questions.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AtQuery {
+    /// The instant to ask about (RFC 3339, e.g. `2026-11-23T09:00:00Z`); now when absent.
+    #[param(value_type = Option<String>, format = DateTime)]
+    at: Option<Timestamp>,
+}
+
+/// `?from=&until=` on shift lists.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct WindowQuery {
+    /// Start of the window (RFC 3339); now when absent.
+    #[param(value_type = Option<String>, format = DateTime)]
+    from: Option<Timestamp>,
+    /// End of the window, exclusive; a week after `from` when absent; at most 400 days after it.
+    #[param(value_type = Option<String>, format = DateTime)]
+    until: Option<Timestamp>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OnCallAnswer {
+    #[schema(value_type = String, format = DateTime)]
+    at: Timestamp,
+    schedules: Vec<ScheduleOnCall>,
+}
+
+#[utoipa::path(get, path = "/api/v1/schedules", tag = "schedules", params(ListQuery),
+    responses((status = 200, body = Listing<ScheduleView>)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Listing<ScheduleView>>> {
+    caller.require(Permission::ReadDirectory, "list schedules")?;
+    let page = query.page()?;
+    let schedules = state.store.list_schedules(page).await?;
+    Ok(Json(Listing::new(schedules.iter().map(ScheduleView::from).collect(), page)))
+}
+
+#[utoipa::path(post, path = "/api/v1/schedules", tag = "schedules", request_body = CreateSchedule,
+    responses((status = 201, body = ScheduleView), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateSchedule>,
+) -> ApiResult<(StatusCode, Json<ScheduleView>)> {
+    let schedule = schedules::create(&state, &caller, body).await?;
+    Ok((StatusCode::CREATED, Json(ScheduleView::from(&schedule))))
+}
+
+#[utoipa::path(post, path = "/api/v1/schedules/from-template", tag = "schedules", request_body = FromTemplate,
+    description = "Creates the seed's designs in one step: `tiers` makes three schedules (and attaches them to `service_id` when given).",
+    responses((status = 201, body = Vec<ScheduleView>), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn from_template(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<FromTemplate>,
+) -> ApiResult<(StatusCode, Json<Vec<ScheduleView>>)> {
+    let created = schedules::create_from_template(&state, &caller, body).await?;
+    Ok((StatusCode::CREATED, Json(created.iter().map(ScheduleView::from).collect())))
+}
+
+#[utoipa::path(get, path = "/api/v1/schedules/{id}", tag = "schedules", params(("id" = String, Path)),
+    responses((status = 200, body = ScheduleView), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ScheduleView>> {
+    caller.require(Permission::ReadDirectory, "read schedules")?;
+    Ok(Json(ScheduleView::from(&state.store.get_schedule(&ScheduleId(id)).await?)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/schedules/{id}", tag = "schedules", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    schedules::delete(&state, &caller, &ScheduleId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/schedules/{id}/oncall", tag = "on call", params(("id" = String, Path), AtQuery),
+    responses((status = 200, body = OnCallAnswer)), security(("bearer" = [])))]
+pub async fn schedule_on_call(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<AtQuery>,
+) -> ApiResult<Json<OnCallAnswer>> {
+    caller.require(Permission::ReadDirectory, "read schedules")?;
+    let at = query.at.unwrap_or_else(|| state.now());
+    let schedule = state.store.get_schedule(&ScheduleId(id)).await?;
+    let schedules = schedules::on_call(&state, &[(None, schedule)], at).await?;
+    Ok(Json(OnCallAnswer { at, schedules }))
+}
+
+#[utoipa::path(get, path = "/api/v1/oncall", tag = "on call", params(AtQuery),
+    description = "Who is on call on every schedule.",
+    responses((status = 200, body = OnCallAnswer)), security(("bearer" = [])))]
+pub async fn everyone_on_call(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<AtQuery>,
+) -> ApiResult<Json<OnCallAnswer>> {
+    caller.require(Permission::ReadDirectory, "read schedules")?;
+    let at = query.at.unwrap_or_else(|| state.now());
+    let all: Vec<_> = state.store.all_schedules().await?.into_iter().map(|s| (None, s)).collect();
+    Ok(Json(OnCallAnswer { at, schedules: schedules::on_call(&state, &all, at).await? }))
+}
+
+#[utoipa::path(get, path = "/api/v1/services/{id}/oncall", tag = "on call", params(("id" = String, Path), AtQuery),
+    description = "Who is on call for each tier (primary, secondary, tickets) of a service.",
+    responses((status = 200, body = OnCallAnswer), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn service_on_call(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<AtQuery>,
+) -> ApiResult<Json<OnCallAnswer>> {
+    caller.require(Permission::ReadDirectory, "read schedules")?;
+    let at = query.at.unwrap_or_else(|| state.now());
+    let tiers = schedules::service_tiers(&state, &ServiceId(id)).await?;
+    Ok(Json(OnCallAnswer { at, schedules: schedules::on_call(&state, &tiers, at).await? }))
+}
+
+#[utoipa::path(put, path = "/api/v1/services/{id}/schedules/{tier}", tag = "on call",
+    params(("id" = String, Path), ("tier" = String, Path, description = "primary, secondary or tickets")),
+    request_body = SetServiceSchedule,
+    responses((status = 204), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn set_service_schedule(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, tier)): Path<(String, String)>,
+    ApiJson(body): ApiJson<SetServiceSchedule>,
+) -> ApiResult<StatusCode> {
+    let tier: Tier = tier.parse().map_err(ApiError::from)?;
+    schedules::set_service_schedule(&state, &caller, &ServiceId(id), tier, body).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/schedules/{id}/shifts", tag = "on call", params(("id" = String, Path), WindowQuery),
+    description = "The final layered result over a window: one shift per person and reason (rule or override).",
+    responses((status = 200, body = Vec<ShiftView>), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn schedule_shifts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<WindowQuery>,
+) -> ApiResult<Json<Vec<ShiftView>>> {
+    caller.require(Permission::ReadDirectory, "read schedules")?;
+    let (from, until) = schedules::window(query.from, query.until, state.now())?;
+    let schedule = state.store.get_schedule(&ScheduleId(id)).await?;
+    let shifts = schedule.layers.shifts(from, until);
+    let names = Names::of(&state, shifts.iter().map(|s| s.person.clone())).await?;
+    Ok(Json(shifts.iter().map(|s| names.shift(&schedule.id, s)).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}/shifts", tag = "on call", params(("id" = String, Path), WindowQuery),
+    description = "A person's shifts on every schedule over a window (by default the coming week).",
+    responses((status = 200, body = Vec<ShiftView>)), security(("bearer" = [])))]
+pub async fn person_shifts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<WindowQuery>,
+) -> ApiResult<Json<Vec<ShiftView>>> {
+    caller.require(Permission::ReadDirectory, "read schedules")?;
+    let person = if id == "me" { caller.user.id.clone() } else { UserId(id) };
+    let (from, until) = schedules::window(query.from, query.until, state.now())?;
+    Ok(Json(schedules::person_shifts(&state, &person, from, until).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/schedules/{id}/overrides", tag = "schedules", params(("id" = String, Path)),
+    request_body = CreateOverride,
+    description = "Adds, removes or replaces a person for an interval. Refused when the replaced person is not on call then, or when it overlaps another override for the same person.",
+    responses((status = 201, body = OverrideView), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn add_override(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CreateOverride>,
+) -> ApiResult<(StatusCode, Json<OverrideView>)> {
+    let created = schedules::add_override(&state, &caller, &ScheduleId(id), body).await?;
+    Ok((StatusCode::CREATED, Json(OverrideView::from(&created))))
+}
+
+#[utoipa::path(delete, path = "/api/v1/schedules/{id}/overrides/{override_id}", tag = "schedules",
+    params(("id" = String, Path), ("override_id" = String, Path)),
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn remove_override(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, override_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    schedules::remove_override(&state, &caller, &ScheduleId(id), &OverrideId(override_id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(put, path = "/api/v1/schedules/{id}/rotations/{rotation_id}/participants", tag = "schedules",
+    params(("id" = String, Path), ("rotation_id" = String, Path)), request_body = SetParticipants,
+    description = "Reorders a rotation from its next shift on; shifts already started keep their person.",
+    responses((status = 200, body = ScheduleView), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn set_participants(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, rotation_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<SetParticipants>,
+) -> ApiResult<Json<ScheduleView>> {
+    let schedule =
+        schedules::set_participants(&state, &caller, &ScheduleId(id), &RotationId(rotation_id), body).await?;
+    Ok(Json(ScheduleView::from(&schedule)))
+}
