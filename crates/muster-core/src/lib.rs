@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod authz;
 pub mod clock;
+pub mod ical;
 pub mod ids;
 pub mod page;
 pub mod schedule;

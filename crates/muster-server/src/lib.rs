@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod calendar;
 pub mod clock;
 pub mod config;
 pub mod console;
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
         .merge(ui::router())
+        .merge(calendar::router())
         // The page is public; the document it loads needs a signed-in caller like the rest of /api/v1.
         .merge(SwaggerUi::new("/api/docs").config(utoipa_swagger_ui::Config::from(api::OPENAPI_PATH)))
         .route("/healthz", get(health::healthz))

@@ -5,6 +5,7 @@
 //! transaction, and a method returns only after its transaction has committed.
 
 mod audit;
+mod calendar_feeds;
 mod error;
 mod rows;
 mod schedules;

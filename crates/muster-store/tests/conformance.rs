@@ -68,6 +68,7 @@ conformance!(
     reordering_a_rotation_keeps_past_shifts,
     services_get_a_schedule_per_tier,
     templates_write_all_their_schedules_or_none,
+    a_new_calendar_address_replaces_the_old_one,
 );
 
 fn t0() -> Timestamp {
@@ -522,4 +523,20 @@ async fn templates_write_all_their_schedules_or_none(store: &Store) {
     let served: Vec<_> =
         store.service_schedules(&service.id).await.unwrap().into_iter().map(|(tier, _)| tier).collect();
     assert_eq!((created.len(), served), (3, vec![Tier::Primary, Tier::Secondary, Tier::Tickets]));
+}
+
+async fn a_new_calendar_address_replaces_the_old_one(store: &Store) {
+    let ada = user(store, "Ada", Role::Responder).await;
+    assert!(!store.has_calendar_feed(&ada).await.unwrap());
+    store.replace_calendar_feed(&ada, "first", &CONSOLE, t0()).await.unwrap();
+    assert_eq!(store.calendar_feed_user("first").await.unwrap().map(|u| u.id), Some(ada.clone()));
+    store.replace_calendar_feed(&ada, "second", &CONSOLE, t0()).await.unwrap();
+    assert!(store.calendar_feed_user("first").await.unwrap().is_none(), "the old address stops working");
+    assert!(store.calendar_feed_user("second").await.unwrap().is_some());
+    assert!(store.revoke_calendar_feed(&ada, &CONSOLE, t0()).await.unwrap());
+    assert!(store.calendar_feed_user("second").await.unwrap().is_none());
+    assert!(
+        !store.revoke_calendar_feed(&ada, &CONSOLE, t0()).await.unwrap(),
+        "revoking twice changes nothing"
+    );
 }

@@ -3,6 +3,7 @@
 
 mod auth;
 mod browser;
+mod calendar;
 mod demo;
 mod directory;
 mod events;
