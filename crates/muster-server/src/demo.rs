@@ -1,5 +1,6 @@
 //! `muster serve --demo`: a realistic example organisation so that a newcomer sees a populated
-//! product at once: two teams, eight people in several time zones, four services with keys.
+//! product at once: two teams, eight people in several time zones, four services with keys, and
+//! the seed's schedule designs (three tiers, follow-the-sun, a weekly rotation).
 //!
 //! Seeding is idempotent in the way that matters: it runs only while the database has no teams and
 //! no services, keeps users who already exist (such as an admin made with `muster user create`),
@@ -13,7 +14,14 @@ use muster_core::{
     team::NewTeam,
     user::{NewUser, Role},
 };
-use muster_store::{Store, StoreError};
+use muster_core::{
+    ids::{ServiceId, UserId},
+    schedule::{
+        ScheduleNaming,
+        templates::{self, SunTeam, Tier},
+    },
+};
+use muster_store::{NewSchedule, Store, StoreError};
 
 use crate::secrets::{hash_password, new_integration_key};
 
@@ -108,6 +116,7 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Seeded, StoreError> {
         }
         team_ids.push((name, team.id));
     }
+    let mut service_ids = Vec::new();
     for (name, description, team, kinds) in SERVICES {
         let team_id = team_ids.iter().find(|(n, _)| *n == team).map(|(_, id)| id.clone());
         let new = NewService::parse(name, Some(description), team_id).map_err(StoreError::Invalid)?;
@@ -117,9 +126,69 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Seeded, StoreError> {
                 .create_integration_key(&service.id, *kind, kind.as_str(), &new_integration_key(), &DEMO, now)
                 .await?;
         }
+        service_ids.push(service.id);
     }
+    seed_schedules(store, &service_ids, now).await?;
     eprintln!(
-        "Demo data loaded: 2 teams, 8 people, 4 services.\nSign in as {DEMO_ADMIN} (admin) or any other demo person, password {DEMO_PASSWORD}."
+        "Demo data loaded: 2 teams, 8 people, 4 services, 5 schedules.\nSign in as {DEMO_ADMIN} (admin) or any other demo person, password {DEMO_PASSWORD}."
     );
     Ok(Seeded::Created)
+}
+
+/// The seed's designs: Checkout's three tiers, a follow-the-sun primary for the platform services,
+/// and a weekly rotation for the payment gateway, all started the Monday before last so that
+/// someone is on call from the first minute whatever the day.
+async fn seed_schedules(store: &Store, services: &[ServiceId], now: Timestamp) -> Result<(), StoreError> {
+    let mut people = std::collections::HashMap::new();
+    for (_, email, _, _) in PEOPLE {
+        people.insert(email.split('@').next().unwrap_or(email), store.find_user_by_email(email).await?.id);
+    }
+    let who =
+        |names: &[&str]| -> Vec<UserId> { names.iter().filter_map(|n| people.get(n).cloned()).collect() };
+    let today = now
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Europe/London").unwrap_or(jiff::tz::TimeZone::UTC))
+        .date();
+    let back = i64::from(today.weekday().to_monday_zero_offset()) + 7;
+    let monday = today.checked_sub(jiff::Span::new().days(back)).unwrap_or(today);
+    let invalid = StoreError::Invalid;
+    let naming = |name: &str| ScheduleNaming::parse(name, None).map_err(StoreError::Invalid);
+    let mut new = Vec::new();
+    let checkout_tiers = templates::tiers(
+        "Europe/London",
+        monday,
+        who(&["ada", "grace", "tomas"]),
+        who(&["sam", "grace"]),
+        who(&["tomas", "sam"]),
+    )
+    .map_err(invalid)?;
+    for (tier, layers) in checkout_tiers {
+        new.push(NewSchedule {
+            naming: naming(&format!("Checkout {}", tier.as_str()))?,
+            team_id: None,
+            layers,
+            serves: Some((services[0].clone(), tier)),
+        });
+    }
+    let day = SunTeam { time_zone: "Asia/Kolkata", people: who(&["priya", "kenji", "olivia"]) };
+    let night = SunTeam { time_zone: "America/New_York", people: who(&["grace", "tomas"]) };
+    let platform = templates::follow_the_sun("Asia/Kolkata", monday, day, night).map_err(invalid)?;
+    new.push(NewSchedule {
+        naming: naming("Platform follow-the-sun")?,
+        team_id: None,
+        layers: platform,
+        serves: Some((services[2].clone(), Tier::Primary)),
+    });
+    let gateway = templates::weekly("Africa/Lagos", monday, who(&["sam", "ada"])).map_err(invalid)?;
+    new.push(NewSchedule {
+        naming: naming("Payment Gateway weekly")?,
+        team_id: None,
+        layers: gateway,
+        serves: Some((services[1].clone(), Tier::Primary)),
+    });
+    store.create_schedules(new, &DEMO, now).await?;
+    // The edge shares the platform team's primary.
+    if let Some(platform) = store.service_schedules(&services[2]).await?.into_iter().next() {
+        store.set_service_schedule(&services[3], Tier::Primary, Some(&platform.1), &DEMO, now).await?;
+    }
+    Ok(())
 }

@@ -647,6 +647,32 @@ pub async fn add_override(
     Ok(created)
 }
 
+/// "Take the pager now": the caller replaces whoever the rules put on call first, from now until
+/// the end of that person's current stretch on call.
+pub async fn take_pager(state: &AppState, caller: &Caller, id: &ScheduleId) -> ApiResult<Override> {
+    caller.require(Permission::ManageSchedules, "take the pager")?;
+    let now = state.now();
+    let schedule = state.store.get_schedule(id).await?;
+    let holder =
+        schedule.layers.by_rules(now).into_iter().next().ok_or_else(|| {
+            ApiError::field("schedule", "nobody is on call now, so there is no pager to take")
+        })?;
+    if schedule.layers.on_call_at(now).iter().any(|o| o.person == caller.user.id) {
+        return Err(ApiError::field("schedule", "you are already on call"));
+    }
+    let until = schedule
+        .layers
+        .shifts(now, now + SignedDuration::from_hours(24 * MAX_SHIFT_WINDOW_DAYS))
+        .into_iter()
+        .find(|shift| shift.person == holder.person && shift.start <= now)
+        .map(|shift| shift.end)
+        .ok_or_else(|| ApiError::field("schedule", "the current shift has no end in sight"))?;
+    let kind = OverrideKind::Replace { absent: holder.person, cover: caller.user.id.clone() };
+    let created = state.store.add_override(id, kind, now, until, &caller.actor(), now).await?;
+    state.events.publish(Topic::Schedule, id.as_str(), "updated");
+    Ok(created)
+}
+
 pub async fn remove_override(
     state: &AppState,
     caller: &Caller,

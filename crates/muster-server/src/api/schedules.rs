@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/schedules/{id}/oncall", get(schedule_on_call))
         .route("/api/v1/schedules/{id}/shifts", get(schedule_shifts))
         .route("/api/v1/schedules/{id}/overrides", post(add_override))
+        .route("/api/v1/schedules/{id}/take", post(take_pager))
         .route("/api/v1/schedules/{id}/overrides/{override_id}", delete_route(remove_override))
         .route("/api/v1/schedules/{id}/rotations/{rotation_id}/participants", put(set_participants))
         .route("/api/v1/oncall", get(everyone_on_call))
@@ -235,6 +236,18 @@ pub async fn add_override(
     ApiJson(body): ApiJson<CreateOverride>,
 ) -> ApiResult<(StatusCode, Json<OverrideView>)> {
     let created = schedules::add_override(&state, &caller, &ScheduleId(id), body).await?;
+    Ok((StatusCode::CREATED, Json(OverrideView::from(&created))))
+}
+
+#[utoipa::path(post, path = "/api/v1/schedules/{id}/take", tag = "schedules", params(("id" = String, Path)),
+    description = "Take the pager now: you replace the person on call until the end of their current shift.",
+    responses((status = 201, body = OverrideView), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn take_pager(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<OverrideView>)> {
+    let created = schedules::take_pager(&state, &caller, &ScheduleId(id)).await?;
     Ok((StatusCode::CREATED, Json(OverrideView::from(&created))))
 }
 

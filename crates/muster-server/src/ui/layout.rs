@@ -92,6 +92,13 @@ fn notice(done: &str) -> Option<&'static str> {
         "profile-updated" => "Profile saved.",
         "password-changed" => "Password changed. Other sessions were signed out.",
         "token-revoked" => "Token revoked.",
+        "schedule-created" => "Schedule created.",
+        "schedules-created" => "Schedules created: primary, secondary and tickets.",
+        "schedule-deleted" => "Schedule deleted.",
+        "override-added" => "Override added.",
+        "override-removed" => "Override removed.",
+        "pager-taken" => "You have the pager until the end of the current shift.",
+        "calendar-revoked" => "Calendar address revoked; subscribed apps stop updating.",
         _ => return None,
     })
 }

@@ -6,6 +6,7 @@
 //! With JavaScript, htmx boosts navigation and lists refresh live from `/api/v1/events`.
 
 mod layout;
+mod schedules;
 mod services;
 mod session;
 mod settings;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/{file}", get(static_file))
         .merge(session::router())
         .merge(services::router())
+        .merge(schedules::router())
         .merge(teams::router())
         .merge(users::router())
         .merge(settings::router())

@@ -30,6 +30,21 @@ async fn the_demo_fills_an_empty_database_and_keeps_an_existing_admin() {
     }
     let browser = Browser::new(&app.address);
     assert_eq!(browser.try_sign_in(DEMO_ADMIN, demo::DEMO_PASSWORD).await.status, StatusCode::SEE_OTHER);
+
+    let schedules = app.store.all_schedules().await.expect("schedules");
+    assert_eq!(schedules.len(), 5, "Checkout's three tiers, follow-the-sun and a weekly rotation");
+    for service in &services {
+        let tiers = app.store.service_schedules(&service.id).await.expect("tiers");
+        assert!(!tiers.is_empty(), "{} has someone on call", service.name);
+    }
+    let everyone = app.get("/api/v1/oncall", &app.admin_token).await;
+    let covered = everyone.body["schedules"]
+        .as_array()
+        .expect("schedules")
+        .iter()
+        .filter(|s| s["on_call"].as_array().is_some_and(|o| !o.is_empty()))
+        .count();
+    assert!(covered >= 2, "primaries are on call around the clock: {}", everyone.body);
 }
 
 #[tokio::test]

@@ -291,3 +291,26 @@ async fn stakeholders_read_schedules_but_do_not_change_them() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_responder_takes_the_pager_until_the_shift_ends() {
+    let app = TestApp::spawn().await;
+    let crew = people(&app, &["Lou", "Liz", "Pat", "Pia", "Cy"]).await;
+    let id = follow_the_sun(&app, &crew[..4]).await;
+    app.advance(jiff::SignedDuration::from_hours(1));
+    let taken = app.post(&format!("/api/v1/schedules/{id}/take"), &crew[4].token, json!({})).await;
+    assert_eq!(taken.status, StatusCode::CREATED, "{taken:?}");
+    assert_eq!(
+        (taken.body["kind"].as_str(), taken.body["person_id"].as_str()),
+        (Some("replace"), Some(crew[0].id.as_str()))
+    );
+    assert_eq!(taken.body["end"], "2026-11-23T18:00:00Z", "until Lou's day shift ends");
+    let now = app.get(&format!("/api/v1/schedules/{id}/oncall"), &app.admin_token).await;
+    assert_eq!(names(&now.body["schedules"][0]["on_call"]), ["Cy"]);
+    let again = app.post(&format!("/api/v1/schedules/{id}/take"), &crew[4].token, json!({})).await;
+    assert_eq!(
+        (again.status, again.fields()),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["schedule"]),
+        "Cy already holds it"
+    );
+}

@@ -151,3 +151,88 @@ async fn changing_ones_password_keeps_one_signed_in() {
     assert_eq!(changed.location.as_deref(), Some("/settings?done=password-changed"));
     assert_eq!(browser.get("/settings").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_schedule_is_made_from_a_template_and_shown_as_a_week_in_the_readers_zone() {
+    let app = TestApp::spawn().await;
+    for name in ["Lou", "Liz"] {
+        app.person(name, Role::Responder).await;
+    }
+    let browser = app.sign_in("admin@example.com").await;
+    let form = [
+        ("template", "daily"),
+        ("name", "Payments primary"),
+        ("time_zone", "America/New_York"),
+        ("start", "2026-11-23"),
+        ("participants", "lou@example.com, LIZ@example.com"),
+    ];
+    let created = browser.submit("/schedules", "/schedules", &form).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
+    let path = created.location.expect("to the schedule").split('?').next().unwrap_or_default().to_owned();
+    let page = browser.get(&path).await;
+    // Daily hand-off at 09:00 New York is 14:00 in the admin's London.
+    assert!(page.text.contains("14:00–24:00 Lou"), "{}", page.text);
+    assert!(page.text.contains("00:00–14:00 Lou") && page.text.contains("14:00–24:00 Liz"));
+    assert!(page.text.contains("Rules in America/New_York; times on this page in your zone, Europe/London."));
+    let list = browser.get("/schedules").await;
+    assert!(list.text.contains("Payments primary"));
+
+    let unknown = browser
+        .submit(
+            "/schedules",
+            "/schedules",
+            &[
+                ("template", "weekly"),
+                ("name", "X"),
+                ("time_zone", "UTC"),
+                ("start", "2026-11-23"),
+                ("participants", "nobody@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.text.contains(
+        "<strong>participants</strong>: nobody@example.com is not the e-mail address of an active person"
+    ));
+}
+
+#[tokio::test]
+async fn an_override_is_entered_in_the_readers_local_time() {
+    let app = TestApp::spawn().await;
+    let lou = app.person("Lou", Role::Responder).await;
+    let cy = app.person("Cy", Role::Responder).await;
+    let body = json!({"template": "weekly", "name": "Primary", "time_zone": "Europe/London", "start": "2026-11-23", "participants": [lou.id]});
+    let created = app.post("/api/v1/schedules/from-template", &app.admin_token, body).await;
+    let id = created.body[0]["id"].as_str().expect("id").to_owned();
+    let browser = app.sign_in("admin@example.com").await;
+    let path = format!("/schedules/{id}");
+    let form = [
+        ("kind", "replace"),
+        ("person_id", lou.id.as_str()),
+        ("cover_id", cy.id.as_str()),
+        ("start", "2026-11-24T10:00"),
+        ("end", "2026-11-24T12:30"),
+    ];
+    let added = browser.submit(&path, &format!("{path}/overrides"), &form).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
+    let at =
+        app.get(&format!("/api/v1/schedules/{id}/oncall?at=2026-11-24T11:00:00Z"), &app.admin_token).await;
+    assert_eq!(at.body["schedules"][0]["on_call"][0]["name"], "Cy", "10:00 London is 10:00 UTC in November");
+    let page = browser.get(&path).await;
+    assert!(page.text.contains("Cy covers for Lou"));
+    assert!(page.text.contains("10:00–12:30 Cy"));
+    let backwards = browser
+        .submit(
+            &path,
+            &format!("{path}/overrides"),
+            &[
+                ("kind", "add"),
+                ("person_id", cy.id.as_str()),
+                ("start", "2026-11-25T12:00"),
+                ("end", "2026-11-25T10:00"),
+            ],
+        )
+        .await;
+    assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(backwards.text.contains("<strong>end</strong>: must be after start"));
+}
