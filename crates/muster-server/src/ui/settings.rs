@@ -16,6 +16,7 @@ use super::{
 };
 use crate::{
     auth::Caller,
+    calendar::{CalendarAddresses, new_addresses},
     directory::{self, CreateToken, UpdateUser},
     error::ApiError,
     state::AppState,
@@ -27,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/settings/password", post(change_password))
         .route("/settings/tokens", post(create_token))
         .route("/settings/tokens/{id}/revoke", post(revoke_token))
+        .route("/settings/calendar", post(new_calendar))
+        .route("/settings/calendar/revoke", post(revoke_calendar))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -44,6 +47,8 @@ struct SettingsPage {
     draft: ProfileForm,
     tokens: Vec<muster_core::token::ApiToken>,
     new_token: Option<String>,
+    calendar: Option<CalendarAddresses>,
+    has_calendar: bool,
     public_url: String,
     errors: Vec<FieldError>,
 }
@@ -56,6 +61,18 @@ async fn settings_page(
     new_token: Option<String>,
     errors: Vec<FieldError>,
 ) -> UiResult {
+    settings_page_with(state, caller, done, draft, new_token, None, errors).await
+}
+
+async fn settings_page_with(
+    state: &AppState,
+    caller: &Caller,
+    done: Option<&str>,
+    draft: Option<ProfileForm>,
+    new_token: Option<String>,
+    calendar: Option<CalendarAddresses>,
+    errors: Vec<FieldError>,
+) -> UiResult {
     let tokens = state.store.list_api_tokens(&caller.user.id).await.map_err(ApiError::from)?;
     let status = form_status(&errors);
     let view = SettingsPage {
@@ -66,6 +83,8 @@ async fn settings_page(
         }),
         tokens,
         new_token,
+        has_calendar: state.store.has_calendar_feed(&caller.user.id).await.map_err(ApiError::from)?,
+        calendar,
         public_url: state.config.public_url(),
         errors,
     };
@@ -144,4 +163,25 @@ async fn revoke_token(
 ) -> UiResult {
     directory::revoke_token(&state, &caller, &ApiTokenId(id)).await?;
     Ok(see_other("/settings", "token-revoked"))
+}
+
+/// Shows the new calendar addresses on the page itself: they exist only in this response.
+async fn new_calendar(
+    State(state): State<AppState>,
+    CsrfForm { caller, .. }: CsrfForm<NoFields>,
+) -> UiResult {
+    let addresses = new_addresses(&state, &caller).await?;
+    settings_page_with(&state, &caller, None, None, None, Some(addresses), vec![]).await
+}
+
+async fn revoke_calendar(
+    State(state): State<AppState>,
+    CsrfForm { caller, .. }: CsrfForm<NoFields>,
+) -> UiResult {
+    state
+        .store
+        .revoke_calendar_feed(&caller.user.id, &caller.actor(), state.now())
+        .await
+        .map_err(ApiError::from)?;
+    Ok(see_other("/settings", "calendar-revoked"))
 }

@@ -236,3 +236,20 @@ async fn an_override_is_entered_in_the_readers_local_time() {
     assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(backwards.text.contains("<strong>end</strong>: must be after start"));
 }
+
+#[tokio::test]
+async fn the_calendar_address_is_shown_once_and_revocable_from_settings() {
+    let app = TestApp::spawn().await;
+    let browser = app.sign_in("admin@example.com").await;
+    let made = browser.submit("/settings", "/settings/calendar", &[]).await;
+    assert_eq!(made.status, StatusCode::OK);
+    let marker = r#"<span class="secret" id="calendar-address">"#;
+    let start = made.text.find(marker).expect("the address is shown") + marker.len();
+    let address = made.text[start..].split('<').next().unwrap_or_default().to_owned();
+    assert!(address.starts_with(&format!("{}/ical/cal_", app.address)), "{address}");
+    assert_eq!(reqwest::get(&address).await.expect("feed").status(), StatusCode::OK);
+    assert!(!browser.get("/settings").await.text.contains(&address), "never shown again");
+    let revoked = browser.submit("/settings", "/settings/calendar/revoke", &[]).await;
+    assert_eq!(revoked.location.as_deref(), Some("/settings?done=calendar-revoked"));
+    assert_eq!(reqwest::get(&address).await.expect("reply").status(), StatusCode::NOT_FOUND);
+}
