@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use muster_core::user::Role;
 use muster_server::config::{self, Config};
 
-use crate::{client::ClientSettings, console, remote};
+use crate::{client::ClientSettings, console, oncall, remote};
 
 #[derive(Debug, Parser)]
 #[command(name = "muster", version, about = "Muster: on-call, incidents and postmortems in one binary.")]
@@ -62,6 +62,59 @@ enum Command {
     /// Services, through the server.
     #[command(subcommand)]
     Service(ServiceCommand),
+    /// Who is on call, through the server.
+    #[command(subcommand)]
+    Oncall(OncallCommand),
+    /// On-call schedules, through the server.
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum OncallCommand {
+    /// Who is on call now (or at --at) on every schedule, or for one service's tiers.
+    Now {
+        /// A service id: show its primary, secondary and tickets tiers.
+        #[arg(long)]
+        service: Option<String>,
+        /// An instant (RFC 3339) instead of now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ScheduleCommand {
+    List(ListArgs),
+    /// A schedule's rotations, rules and overrides.
+    Show {
+        id: String,
+    },
+    /// The schedule's shifts over a window (default: the coming week).
+    Shifts {
+        id: String,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        until: Option<String>,
+    },
+    /// Add an override: `replace` (with --cover), `add` or `remove` a person for an interval.
+    Override {
+        id: String,
+        #[arg(long, value_parser = ["replace", "add", "remove"])]
+        kind: String,
+        /// The user id of who is covered, added or taken off.
+        #[arg(long)]
+        person: String,
+        /// The user id of who stands in (replace only).
+        #[arg(long)]
+        cover: Option<String>,
+        /// RFC 3339, e.g. 2026-11-24T09:00:00Z.
+        #[arg(long)]
+        start: String,
+        #[arg(long)]
+        end: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,6 +245,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Service(ServiceCommand::Show { id }) => remote::show_service(&settings()?, &id, json).await,
         Command::Service(ServiceCommand::Create { name, description, team }) => {
             remote::create_service(&settings()?, &name, description, team, json).await
+        }
+        Command::Oncall(OncallCommand::Now { service, at }) => {
+            oncall::now(&settings()?, service.as_deref(), at.as_deref(), json).await
+        }
+        Command::Schedule(ScheduleCommand::List(args)) => oncall::list(&settings()?, &args, json).await,
+        Command::Schedule(ScheduleCommand::Show { id }) => oncall::show(&settings()?, &id, json).await,
+        Command::Schedule(ScheduleCommand::Shifts { id, from, until }) => {
+            oncall::shifts(&settings()?, &id, from.as_deref(), until.as_deref(), json).await
+        }
+        Command::Schedule(ScheduleCommand::Override { id, kind, person, cover, start, end }) => {
+            let request = oncall::OverrideRequest { kind, person, cover, start, end };
+            oncall::add_override(&settings()?, &id, request, json).await
         }
     }
 }

@@ -1,10 +1,11 @@
 //! The `muster` binary: runs the server (`serve`, `migrate`), bootstraps a database without a
 //! server (`user create`, `token create`), and is the command-line client of a running server
-//! (`login`, `service …`, `team …`, `user list|show`).
+//! (`login`, `service …`, `team …`, `user list|show`, `oncall now`, `schedule …`).
 
 mod cli;
 mod client;
 mod console;
+mod oncall;
 mod remote;
 mod table;
 

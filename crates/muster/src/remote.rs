@@ -12,12 +12,12 @@ use crate::{
     table,
 };
 
-fn print_json(value: &Value) -> anyhow::Result<()> {
+pub(crate) fn print_json(value: &Value) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 
-fn text(value: &Value, field: &str) -> String {
+pub(crate) fn text(value: &Value, field: &str) -> String {
     match &value[field] {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
@@ -29,7 +29,12 @@ fn items(listing: &Value) -> &[Value] {
     listing["items"].as_array().map(Vec::as_slice).unwrap_or_default()
 }
 
-fn print_list(listing: &Value, header: &[&str], fields: &[&str], json: bool) -> anyhow::Result<()> {
+pub(crate) fn print_list(
+    listing: &Value,
+    header: &[&str],
+    fields: &[&str],
+    json: bool,
+) -> anyhow::Result<()> {
     if json {
         return print_json(listing);
     }
@@ -42,7 +47,7 @@ fn print_list(listing: &Value, header: &[&str], fields: &[&str], json: bool) -> 
     Ok(())
 }
 
-fn page(args: &ListArgs) -> String {
+pub(crate) fn page(args: &ListArgs) -> String {
     format!("?limit={}&offset={}", args.limit, args.offset)
 }
 

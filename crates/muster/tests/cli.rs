@@ -225,3 +225,81 @@ fn the_example_configuration_is_printed_and_settings_layer() {
     assert!(!broken.status.success());
     assert!(stderr(&broken).contains("MUSTER_LISTEN"), "{}", stderr(&broken));
 }
+
+#[test]
+fn oncall_and_schedules_from_the_command_line() {
+    let workspace = Workspace::new();
+    let token = bootstrap(&workspace);
+    let server = workspace.serve();
+    let with = |args: &[&str]| {
+        let mut all = vec!["--server", server.url.as_str(), "--token", token.as_str()];
+        all.extend_from_slice(args);
+        workspace.run(&all)
+    };
+    let me: serde_json::Value =
+        serde_json::from_slice(&with(&["--json", "user", "show", "me"]).stdout).expect("JSON");
+    let my_id = me["id"].as_str().expect("id").to_owned();
+
+    // A weekly rotation that began last year, so someone is on call whatever today is.
+    let body = format!(
+        r#"{{"template": "weekly", "name": "Ops primary", "time_zone": "Europe/London", "start": "2025-01-06", "participants": ["{my_id}"]}}"#
+    );
+    let posted = post_json(&server.url, &token, "/api/v1/schedules/from-template", &body);
+    let schedule_id = posted[0]["id"].as_str().expect("schedule id").to_owned();
+    let listed = with(&["schedule", "list"]);
+    assert!(stdout(&listed).contains("Ops primary") && stdout(&listed).contains("Europe/London"));
+
+    let now = with(&["oncall", "now"]);
+    let text = stdout(&now);
+    assert!(
+        text.contains("SCHEDULE") && text.contains("Ops primary") && text.contains("Ops Lead"),
+        "{text}{}",
+        stderr(&now)
+    );
+
+    let shifts = with(&[
+        "schedule",
+        "shifts",
+        &schedule_id,
+        "--from",
+        "2026-11-23T00:00:00+00:00",
+        "--until",
+        "2026-11-30T00:00:00Z",
+    ]);
+    assert!(stdout(&shifts).contains("2026-11-23T00:00:00Z"), "{}{}", stdout(&shifts), stderr(&shifts));
+
+    let bad = with(&[
+        "schedule",
+        "override",
+        &schedule_id,
+        "--kind",
+        "remove",
+        "--person",
+        &my_id,
+        "--start",
+        "2026-11-24T10:00:00Z",
+        "--end",
+        "2026-11-24T09:00:00Z",
+    ]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("end: must be after start"), "{}", stderr(&bad));
+    let shown = with(&["schedule", "show", &schedule_id]);
+    assert!(stdout(&shown).contains("On call now: Ops Lead"), "{}", stdout(&shown));
+}
+
+/// POSTs JSON with the standard library only, so the test needs no HTTP client crate of its own.
+fn post_json(base: &str, token: &str, path: &str, body: &str) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let address = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).expect("read");
+    let (head, rest) = reply.split_once("\r\n\r\n").expect("a reply");
+    assert!(head.starts_with("HTTP/1.1 201"), "{head}\n{rest}");
+    serde_json::from_str(rest).expect("JSON body")
+}
