@@ -264,16 +264,23 @@ fn calendar(
         .filter_map(|offset| {
             let date = add_days(first, offset);
             let (day_start, day_end) = (start_of(date)?, start_of(add_days(date, 1))?);
-            let entries = shifts
-                .iter()
-                .filter(|s| s.start < day_end && s.end > day_start)
-                .map(|s| Entry {
+            let mut entries: Vec<Entry> = Vec::new();
+            for s in shifts.iter().filter(|s| s.start < day_end && s.end > day_start) {
+                let entry = Entry {
                     name: names.name(&s.person),
                     from: if s.start <= day_start { "00:00".into() } else { clock(s.start) },
                     to: if s.end >= day_end { "24:00".into() } else { clock(s.end) },
                     overridden: matches!(s.source, muster_core::schedule::Source::Override { .. }),
-                })
-                .collect();
+                };
+                // One person's back-to-back shifts (a one-person rotation) read as one stretch.
+                let earlier = entries
+                    .iter_mut()
+                    .find(|e| e.name == entry.name && e.to == entry.from && e.overridden == entry.overridden);
+                match earlier {
+                    Some(earlier) => earlier.to = entry.to,
+                    None => entries.push(entry),
+                }
+            }
             Some(Day { label: date.strftime("%a %-d %b").to_string(), today: date == today, entries })
         })
         .collect()
@@ -322,15 +329,15 @@ async fn schedule_page(
                 .last()
                 .map(|o| o.participants.iter().map(|p| names.name(p)).collect::<Vec<_>>().join(" → "));
             let (unit, count) = r.shift_length.unit_and_count();
-            (
-                format!(
-                    "{} ({count} {unit}, hand-off {} {})",
-                    r.name,
-                    r.start.strftime("%a %H:%M"),
-                    r.time_zone.iana_name().unwrap_or("UTC")
-                ),
-                order.unwrap_or_default(),
-            )
+            let length = if count == 1 {
+                format!("1 {}", unit.trim_end_matches('s'))
+            } else {
+                format!("{count} {unit}")
+            };
+            let handoff =
+                if unit == "weeks" { r.start.strftime("%A %H:%M") } else { r.start.strftime("%H:%M") };
+            let zone = r.time_zone.iana_name().unwrap_or("UTC");
+            (format!("{} (shifts of {length}, hand-off {handoff} {zone})", r.name), order.unwrap_or_default())
         })
         .collect();
     let layout = Layout::new(caller, "schedules", query.done.as_deref(), now);

@@ -199,5 +199,16 @@ async fn a_responder_signs_in_creates_a_service_and_sees_it_listed_and_updated_l
     // Someone else adds a service; the open list shows it without a reload.
     app.create_service(&app.admin_token, "Payment Gateway", None).await;
     browser.wait_for_text("#service-list", "Payment Gateway").await;
+
+    // The on-call pages: a schedule made from a template shows its week and who is on call now.
+    let grace = app.get("/api/v1/users/me", &app.admin_token).await;
+    let body = serde_json::json!({"template": "daily", "name": "Checkout primary", "time_zone": "America/New_York",
+        "start": "2026-11-16", "participants": [grace.body["id"]]});
+    let created = app.post("/api/v1/schedules/from-template", &app.admin_token, body).await;
+    browser.click("header nav a[href='/schedules']").await;
+    browser.wait_for_text("#oncall-list", "Checkout primary").await;
+    browser.go(&format!("{}/schedules/{}", app.address, created.body[0]["id"].as_str().unwrap_or(""))).await;
+    browser.wait_for_text(".calendar", "Admin").await;
+    browser.screenshot("schedule").await;
     browser.quit().await;
 }
