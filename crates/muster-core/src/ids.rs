@@ -46,4 +46,6 @@ id_type!(
     RotationId,
     /// Identifies an override of a schedule.
     OverrideId,
+    /// Identifies a request for cover.
+    CoverRequestId,
 );

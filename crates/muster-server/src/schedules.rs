@@ -8,10 +8,10 @@ use jiff::{SignedDuration, Timestamp, civil};
 use muster_core::{
     FieldError, Invalid,
     authz::Permission,
-    ids::{OverrideId, RotationId, ScheduleId, ServiceId, TeamId, UserId},
+    ids::{CoverRequestId, OverrideId, RotationId, ScheduleId, ServiceId, TeamId, UserId},
     schedule::{
-        Coverage, Layers, OnCall, Override, OverrideKind, Rotation, Rule, Schedule, ScheduleNaming, Shift,
-        ShiftLength, Source, Weekdays, Window,
+        CoverRequest, Coverage, Layers, OnCall, Override, OverrideKind, Rotation, Rule, Schedule,
+        ScheduleNaming, Shift, ShiftLength, Source, Weekdays, Window,
         templates::{self, SunTeam, Tier},
     },
     user::parse_time_zone,
@@ -117,6 +117,51 @@ pub struct CreateOverride {
     pub start: Timestamp,
     #[schema(value_type = String, format = DateTime)]
     pub end: Timestamp,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCoverRequest {
+    #[schema(value_type = String, format = DateTime)]
+    pub start: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub end: Timestamp,
+    /// Why, for whoever might take it.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoverRequestView {
+    id: CoverRequestId,
+    schedule_id: ScheduleId,
+    requester_id: UserId,
+    requester: String,
+    #[schema(value_type = String, format = DateTime)]
+    start: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    end: Timestamp,
+    note: String,
+    /// `open`, `accepted` or `withdrawn`.
+    status: &'static str,
+    resolved_by: Option<UserId>,
+    override_id: Option<OverrideId>,
+}
+
+impl CoverRequestView {
+    pub fn new(request: &CoverRequest, names: &Names) -> Self {
+        CoverRequestView {
+            id: request.id.clone(),
+            schedule_id: request.schedule_id.clone(),
+            requester_id: request.requester.clone(),
+            requester: names.name(&request.requester),
+            start: request.start,
+            end: request.end,
+            note: request.note.clone(),
+            status: request.status.as_str(),
+            resolved_by: request.resolved_by.clone(),
+            override_id: request.override_id.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -671,6 +716,64 @@ pub async fn take_pager(state: &AppState, caller: &Caller, id: &ScheduleId) -> A
     let created = state.store.add_override(id, kind, now, until, &caller.actor(), now).await?;
     state.events.publish(Topic::Schedule, id.as_str(), "updated");
     Ok(created)
+}
+
+/// The caller asks someone to take `[start, end)` of their time on call.
+pub async fn ask_for_cover(
+    state: &AppState,
+    caller: &Caller,
+    id: &ScheduleId,
+    input: CreateCoverRequest,
+) -> ApiResult<CoverRequest> {
+    caller.require(Permission::ManageSchedules, "ask for cover")?;
+    let note = input.note.unwrap_or_default();
+    let created = state
+        .store
+        .create_cover_request(id, &caller.user.id, (input.start, input.end), &note, state.now())
+        .await?;
+    state.events.publish(Topic::Schedule, id.as_str(), "updated");
+    Ok(created)
+}
+
+/// The caller takes a request for cover: they are on call in the requester's place.
+pub async fn accept_cover(
+    state: &AppState,
+    caller: &Caller,
+    id: &ScheduleId,
+    request: &CoverRequestId,
+) -> ApiResult<CoverRequest> {
+    caller.require(Permission::ManageSchedules, "cover for someone")?;
+    let accepted = state.store.accept_cover_request(id, request, &caller.user.id, state.now()).await?;
+    state.events.publish(Topic::Schedule, id.as_str(), "updated");
+    Ok(accepted)
+}
+
+/// The requester (or an admin) withdraws an open request.
+pub async fn withdraw_cover(
+    state: &AppState,
+    caller: &Caller,
+    id: &ScheduleId,
+    request: &CoverRequestId,
+) -> ApiResult<CoverRequest> {
+    let mine = state
+        .store
+        .cover_requests(id, state.now())
+        .await?
+        .iter()
+        .any(|r| &r.id == request && r.requester == caller.user.id);
+    if !mine {
+        caller.require(Permission::ManageUsers, "withdraw other people's requests")?;
+    }
+    let withdrawn = state.store.withdraw_cover_request(id, request, &caller.actor(), state.now()).await?;
+    state.events.publish(Topic::Schedule, id.as_str(), "updated");
+    Ok(withdrawn)
+}
+
+/// A schedule's requests for cover that have not ended, with names.
+pub async fn cover_requests(state: &AppState, id: &ScheduleId) -> ApiResult<Vec<CoverRequestView>> {
+    let requests = state.store.cover_requests(id, state.now()).await?;
+    let names = Names::of(state, requests.iter().map(|r| r.requester.clone())).await?;
+    Ok(requests.iter().map(|r| CoverRequestView::new(r, &names)).collect())
 }
 
 pub async fn remove_override(

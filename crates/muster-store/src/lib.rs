@@ -6,6 +6,7 @@
 
 mod audit;
 mod calendar_feeds;
+mod cover_requests;
 mod error;
 mod rows;
 mod schedules;

@@ -464,8 +464,7 @@ impl Store {
     }
 
     /// Adds an override after checking it against the schedule as it stands (see
-    /// `Layers::check_override`). Concurrent overrides of one schedule are serialised by the update
-    /// of the schedule row that opens the transaction.
+    /// `Layers::check_override`).
     pub async fn add_override(
         &self,
         schedule: &ScheduleId,
@@ -476,53 +475,10 @@ impl Store {
         now: Timestamp,
     ) -> Result<Override, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let touched =
-            sqlx::query("UPDATE schedules SET updated_at = $2 WHERE id = $1 AND deleted_at IS NULL")
-                .bind(schedule.as_str())
-                .bind(rows::millis(now))
-                .execute(&mut *tx)
-                .await?;
-        if touched.rows_affected() == 0 {
-            return Err(StoreError::NotFound("schedule"));
-        }
-        let current = load_one(&mut tx, schedule).await?;
-        let new = Override { id: OverrideId(new_id()), kind, start, end };
-        current.layers.check_override(&new)?;
-        let (kind, person, cover) = override_columns(&new.kind);
-        require_active_user(&mut tx, "person_id", person).await?;
-        if let Some(cover) = cover {
-            require_active_user(&mut tx, "cover_id", cover).await?;
-        }
-        sqlx::query(
-            "INSERT INTO schedule_overrides (id, schedule_id, kind, person_id, cover_id, starts_at, ends_at, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(new.id.as_str())
-        .bind(schedule.as_str())
-        .bind(kind)
-        .bind(person.as_str())
-        .bind(cover.map(UserId::as_str))
-        .bind(rows::millis(start))
-        .bind(rows::millis(end))
-        .bind(rows::millis(now))
-        .execute(&mut *tx)
-        .await?;
-        let summary =
-            format!("added a {kind} override to schedule {} from {start} until {end}", current.name);
-        audit::record(
-            &mut tx,
-            actor,
-            now,
-            Audit {
-                action: "schedule.override.create",
-                target_kind: "schedule",
-                target_id: schedule.as_str(),
-                summary,
-            },
-        )
-        .await?;
+        let current = lock_schedule(&mut tx, schedule, now).await?;
+        let created = insert_override(&mut tx, &current, kind, (start, end), actor, now).await?;
         tx.commit().await?;
-        Ok(new)
+        Ok(created)
     }
 
     pub async fn remove_override(
@@ -696,6 +652,71 @@ async fn attach(
         .execute(&mut *tx)
         .await?;
     Ok(format!("{service_name}: {} on call from schedule {}", tier.as_str(), serving.name))
+}
+
+/// Loads a schedule for a change that depends on its current state. Updating the row first makes
+/// concurrent changes of one schedule wait for each other (a row lock on PostgreSQL, the single
+/// writer on SQLite), so two overrides cannot both pass the overlap check.
+pub(crate) async fn lock_schedule(
+    tx: &mut AnyConnection,
+    schedule: &ScheduleId,
+    now: Timestamp,
+) -> Result<Schedule, StoreError> {
+    let touched = sqlx::query("UPDATE schedules SET updated_at = $2 WHERE id = $1 AND deleted_at IS NULL")
+        .bind(schedule.as_str())
+        .bind(rows::millis(now))
+        .execute(&mut *tx)
+        .await?;
+    if touched.rows_affected() == 0 {
+        return Err(StoreError::NotFound("schedule"));
+    }
+    load_one(tx, schedule).await
+}
+
+/// Checks and writes one override of a locked schedule.
+pub(crate) async fn insert_override(
+    tx: &mut AnyConnection,
+    current: &Schedule,
+    kind: OverrideKind,
+    (start, end): (Timestamp, Timestamp),
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<Override, StoreError> {
+    let new = Override { id: OverrideId(new_id()), kind, start, end };
+    current.layers.check_override(&new)?;
+    let (kind, person, cover) = override_columns(&new.kind);
+    require_active_user(tx, "person_id", person).await?;
+    if let Some(cover) = cover {
+        require_active_user(tx, "cover_id", cover).await?;
+    }
+    sqlx::query(
+        "INSERT INTO schedule_overrides (id, schedule_id, kind, person_id, cover_id, starts_at, ends_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(new.id.as_str())
+    .bind(current.id.as_str())
+    .bind(kind)
+    .bind(person.as_str())
+    .bind(cover.map(UserId::as_str))
+    .bind(rows::millis(start))
+    .bind(rows::millis(end))
+    .bind(rows::millis(now))
+    .execute(&mut *tx)
+    .await?;
+    let summary = format!("added a {kind} override to schedule {} from {start} until {end}", current.name);
+    audit::record(
+        tx,
+        actor,
+        now,
+        Audit {
+            action: "schedule.override.create",
+            target_kind: "schedule",
+            target_id: current.id.as_str(),
+            summary,
+        },
+    )
+    .await?;
+    Ok(new)
 }
 
 async fn insert_order(

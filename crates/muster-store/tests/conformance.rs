@@ -8,10 +8,10 @@ use jiff::civil::date;
 use jiff::{SignedDuration, Timestamp};
 use muster_core::{
     audit::Actor,
-    ids::{OverrideId, ScheduleId, ServiceId, TeamId, UserId},
+    ids::{CoverRequestId, OverrideId, ScheduleId, ServiceId, TeamId, UserId},
     page::Page,
     schedule::{
-        Layers, OverrideKind, ScheduleNaming,
+        CoverStatus, Layers, OverrideKind, ScheduleNaming,
         templates::{self, SunTeam, Tier},
     },
     service::{IntegrationKind, NewService, ServiceChanges},
@@ -69,6 +69,7 @@ conformance!(
     services_get_a_schedule_per_tier,
     templates_write_all_their_schedules_or_none,
     a_new_calendar_address_replaces_the_old_one,
+    an_accepted_cover_request_becomes_an_override,
 );
 
 fn t0() -> Timestamp {
@@ -539,4 +540,56 @@ async fn a_new_calendar_address_replaces_the_old_one(store: &Store) {
         !store.revoke_calendar_feed(&ada, &CONSOLE, t0()).await.unwrap(),
         "revoking twice changes nothing"
     );
+}
+
+async fn an_accepted_cover_request_becomes_an_override(store: &Store) {
+    let (id, _, [lou, liz, _, _]) = follow_the_sun(store, "Cover").await;
+    // Lou holds the day shift again in the third week, from Monday 2026-11-30 09:00.
+    let (start, end): (Timestamp, Timestamp) =
+        ("2026-12-02T10:00:00Z".parse().unwrap(), "2026-12-02T14:00:00Z".parse().unwrap());
+    let past = store
+        .create_cover_request(
+            &id,
+            &lou,
+            ("2026-11-18T10:00:00Z".parse().unwrap(), "2026-11-18T14:00:00Z".parse().unwrap()),
+            "",
+            t0(),
+        )
+        .await;
+    assert!(
+        matches!(past, Err(StoreError::Invalid(invalid)) if invalid.0[0].field == "end"),
+        "no cover for the past"
+    );
+    let request = store.create_cover_request(&id, &lou, (start, end), "dentist", t0()).await.unwrap();
+    assert_eq!((request.status, request.note.as_str()), (CoverStatus::Open, "dentist"));
+    let not_on_call = store.create_cover_request(&id, &liz, (start, end), "", t0()).await;
+    assert!(matches!(not_on_call, Err(StoreError::Invalid(invalid)) if invalid.0[0].field == "start"));
+    let own = store.accept_cover_request(&id, &request.id, &lou, t0()).await;
+    assert!(matches!(own, Err(StoreError::Invalid(_))), "nobody covers their own request");
+
+    let accepted = store.accept_cover_request(&id, &request.id, &liz, t0()).await.unwrap();
+    assert_eq!((accepted.status, accepted.resolved_by.as_ref()), (CoverStatus::Accepted, Some(&liz)));
+    let schedule = store.get_schedule(&id).await.unwrap();
+    assert_eq!(schedule.layers.on_call_at(start + SignedDuration::from_hours(1))[0].person, liz);
+    assert_eq!(schedule.layers.overrides[0].id, accepted.override_id.clone().unwrap());
+    let twice = store.accept_cover_request(&id, &request.id, &liz, t0()).await;
+    assert!(is_conflict(&twice, "status"), "a request is accepted once");
+
+    let later = store
+        .create_cover_request(
+            &id,
+            &lou,
+            ("2026-12-03T10:00:00Z".parse().unwrap(), "2026-12-03T11:00:00Z".parse().unwrap()),
+            "",
+            t0(),
+        )
+        .await
+        .unwrap();
+    let withdrawn =
+        store.withdraw_cover_request(&id, &later.id, &Actor::User(lou.clone()), t0()).await.unwrap();
+    assert_eq!(withdrawn.status, CoverStatus::Withdrawn);
+    assert!(is_conflict(&store.accept_cover_request(&id, &later.id, &liz, t0()).await, "status"));
+    assert_eq!(store.cover_requests(&id, t0()).await.unwrap().len(), 2);
+    let unknown = store.accept_cover_request(&id, &CoverRequestId("x".into()), &liz, t0()).await;
+    assert!(matches!(unknown, Err(StoreError::NotFound("cover request"))));
 }

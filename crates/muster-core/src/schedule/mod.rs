@@ -29,6 +29,6 @@ pub mod templates;
 pub mod wall;
 
 pub use layers::{Layers, OnCall, Override, OverrideKind, Shift, Source};
-pub use record::{Schedule, ScheduleNaming};
+pub use record::{CoverRequest, CoverStatus, Schedule, ScheduleNaming};
 pub use rotation::{Rotation, RotationShift, ShiftLength};
 pub use rule::{Coverage, Rule, Weekdays, Window};

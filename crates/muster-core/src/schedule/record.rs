@@ -5,7 +5,7 @@ use jiff::Timestamp;
 
 use super::layers::Layers;
 use crate::{
-    ids::{ScheduleId, TeamId},
+    ids::{CoverRequestId, OverrideId, ScheduleId, TeamId, UserId},
     validate::{Checker, Invalid, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, optional_text, required_line},
 };
 
@@ -42,4 +42,51 @@ impl ScheduleNaming {
             checker.check(optional_text("description", description.unwrap_or(""), MAX_DESCRIPTION_CHARS));
         checker.finish(|| Some(ScheduleNaming { name: name?, description: description? }))
     }
+}
+
+/// Where a request for cover stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoverStatus {
+    Open,
+    /// Someone took it; an override now puts them on call in the requester's place.
+    Accepted,
+    Withdrawn,
+}
+
+impl CoverStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CoverStatus::Open => "open",
+            CoverStatus::Accepted => "accepted",
+            CoverStatus::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+impl std::str::FromStr for CoverStatus {
+    type Err = crate::FieldError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        [CoverStatus::Open, CoverStatus::Accepted, CoverStatus::Withdrawn]
+            .into_iter()
+            .find(|status| status.as_str() == value)
+            .ok_or_else(|| crate::FieldError::new("status", "must be one of open, accepted, withdrawn"))
+    }
+}
+
+/// A person on call asking someone to take an interval of their shift.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoverRequest {
+    pub id: CoverRequestId,
+    pub schedule_id: ScheduleId,
+    pub requester: UserId,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub note: String,
+    pub status: CoverStatus,
+    /// Who accepted or withdrew it.
+    pub resolved_by: Option<UserId>,
+    /// The override an accepted request created.
+    pub override_id: Option<OverrideId>,
+    pub created_at: Timestamp,
 }

@@ -10,7 +10,7 @@ use axum::{
 use jiff::Timestamp;
 use muster_core::{
     authz::Permission,
-    ids::{OverrideId, RotationId, ScheduleId, ServiceId, UserId},
+    ids::{CoverRequestId, OverrideId, RotationId, ScheduleId, ServiceId, UserId},
     schedule::templates::Tier,
 };
 use serde::{Deserialize, Serialize};
@@ -22,8 +22,8 @@ use crate::{
     error::{ApiError, ApiResult},
     json::{ApiJson, ApiQuery},
     schedules::{
-        self, CreateOverride, CreateSchedule, FromTemplate, Names, OverrideView, ScheduleOnCall,
-        ScheduleView, SetParticipants, SetServiceSchedule, ShiftView,
+        self, CoverRequestView, CreateCoverRequest, CreateOverride, CreateSchedule, FromTemplate, Names,
+        OverrideView, ScheduleOnCall, ScheduleView, SetParticipants, SetServiceSchedule, ShiftView,
     },
     state::AppState,
 };
@@ -37,6 +37,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/schedules/{id}/shifts", get(schedule_shifts))
         .route("/api/v1/schedules/{id}/overrides", post(add_override))
         .route("/api/v1/schedules/{id}/take", post(take_pager))
+        .route("/api/v1/schedules/{id}/cover-requests", get(list_cover).post(ask_for_cover))
+        .route("/api/v1/schedules/{id}/cover-requests/{request_id}/accept", post(accept_cover))
+        .route("/api/v1/schedules/{id}/cover-requests/{request_id}/withdraw", post(withdraw_cover))
         .route("/api/v1/schedules/{id}/overrides/{override_id}", delete_route(remove_override))
         .route("/api/v1/schedules/{id}/rotations/{rotation_id}/participants", put(set_participants))
         .route("/api/v1/oncall", get(everyone_on_call))
@@ -249,6 +252,62 @@ pub async fn take_pager(
 ) -> ApiResult<(StatusCode, Json<OverrideView>)> {
     let created = schedules::take_pager(&state, &caller, &ScheduleId(id)).await?;
     Ok((StatusCode::CREATED, Json(OverrideView::from(&created))))
+}
+
+#[utoipa::path(get, path = "/api/v1/schedules/{id}/cover-requests", tag = "schedules", params(("id" = String, Path)),
+    description = "Requests for cover that have not ended, open or settled.",
+    responses((status = 200, body = Vec<CoverRequestView>)), security(("bearer" = [])))]
+pub async fn list_cover(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<CoverRequestView>>> {
+    caller.require(Permission::ReadDirectory, "read schedules")?;
+    Ok(Json(schedules::cover_requests(&state, &ScheduleId(id)).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/schedules/{id}/cover-requests", tag = "schedules", params(("id" = String, Path)),
+    request_body = CreateCoverRequest,
+    description = "Ask someone to take part of your time on call. Refused unless you are on call at some time in the interval.",
+    responses((status = 201, body = CoverRequestView), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn ask_for_cover(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CreateCoverRequest>,
+) -> ApiResult<(StatusCode, Json<CoverRequestView>)> {
+    let created = schedules::ask_for_cover(&state, &caller, &ScheduleId(id), body).await?;
+    let names = Names::of(&state, [created.requester.clone()]).await?;
+    Ok((StatusCode::CREATED, Json(CoverRequestView::new(&created, &names))))
+}
+
+#[utoipa::path(post, path = "/api/v1/schedules/{id}/cover-requests/{request_id}/accept", tag = "schedules",
+    params(("id" = String, Path), ("request_id" = String, Path)),
+    description = "Take the request: an override puts you on call in the requester's place.",
+    responses((status = 200, body = CoverRequestView), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn accept_cover(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, request_id)): Path<(String, String)>,
+) -> ApiResult<Json<CoverRequestView>> {
+    let accepted =
+        schedules::accept_cover(&state, &caller, &ScheduleId(id), &CoverRequestId(request_id)).await?;
+    let names = Names::of(&state, [accepted.requester.clone()]).await?;
+    Ok(Json(CoverRequestView::new(&accepted, &names)))
+}
+
+#[utoipa::path(post, path = "/api/v1/schedules/{id}/cover-requests/{request_id}/withdraw", tag = "schedules",
+    params(("id" = String, Path), ("request_id" = String, Path)),
+    responses((status = 200, body = CoverRequestView), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn withdraw_cover(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, request_id)): Path<(String, String)>,
+) -> ApiResult<Json<CoverRequestView>> {
+    let withdrawn =
+        schedules::withdraw_cover(&state, &caller, &ScheduleId(id), &CoverRequestId(request_id)).await?;
+    let names = Names::of(&state, [withdrawn.requester.clone()]).await?;
+    Ok(Json(CoverRequestView::new(&withdrawn, &names)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/schedules/{id}/overrides/{override_id}", tag = "schedules",

@@ -38,6 +38,9 @@ pub fn router() -> Router<AppState> {
         .route("/schedules/{id}/overrides", post(add_override))
         .route("/schedules/{id}/overrides/{override_id}/delete", post(remove_override))
         .route("/schedules/{id}/take", post(take))
+        .route("/schedules/{id}/cover", post(ask_for_cover))
+        .route("/schedules/{id}/cover/{request_id}/accept", post(accept_cover))
+        .route("/schedules/{id}/cover/{request_id}/withdraw", post(withdraw_cover))
         .route("/schedules/{id}/delete", post(delete))
 }
 
@@ -97,6 +100,16 @@ struct OverrideRow {
     to: String,
 }
 
+struct CoverRow {
+    id: String,
+    requester: String,
+    from: String,
+    to: String,
+    note: String,
+    status: &'static str,
+    mine: bool,
+}
+
 #[derive(askama::Template)]
 #[template(path = "schedule.html")]
 struct SchedulePage {
@@ -109,6 +122,7 @@ struct SchedulePage {
     previous: String,
     next: String,
     overrides: Vec<OverrideRow>,
+    cover: Vec<CoverRow>,
     people: Vec<User>,
     can_manage: bool,
     errors: Vec<FieldError>,
@@ -361,7 +375,24 @@ async fn schedule_page(
             OverrideRow { id: o.id.clone(), what, from: layout.time(o.start), to: layout.time(o.end) }
         })
         .collect();
+    let cover = state
+        .store
+        .cover_requests(id, now)
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .map(|r| CoverRow {
+            id: r.id.to_string(),
+            requester: names.name(&r.requester),
+            from: layout.time(r.start),
+            to: layout.time(r.end),
+            note: r.note,
+            status: r.status.as_str(),
+            mine: r.requester == caller.user.id,
+        })
+        .collect();
     let page = SchedulePage {
+        cover,
         now: now_on_call,
         rotations,
         days,
@@ -464,4 +495,61 @@ async fn delete(
 ) -> UiResult {
     schedules::delete(&state, &caller, &ScheduleId(id)).await?;
     Ok(see_other("/schedules", "schedule-deleted"))
+}
+
+#[derive(Debug, Deserialize)]
+struct CoverForm {
+    /// Wall-clock, in the reader's zone (`datetime-local`).
+    start: String,
+    end: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn ask_for_cover(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { caller, form }: CsrfForm<CoverForm>,
+) -> UiResult {
+    let id = ScheduleId(id);
+    let zone = TimeZone::get(&caller.user.time_zone).unwrap_or(TimeZone::UTC);
+    let result = async {
+        let input = schedules::CreateCoverRequest {
+            start: local_instant("start", &form.start, &zone)?,
+            end: local_instant("end", &form.end, &zone)?,
+            note: Some(form.note.clone()),
+        };
+        schedules::ask_for_cover(&state, &caller, &id, input).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(see_other(&format!("/schedules/{id}"), "cover-requested")),
+        Err(error) => {
+            schedule_page(&state, &caller, &id, CalendarQuery::default(), form_errors(error)?).await
+        }
+    }
+}
+
+async fn accept_cover(
+    State(state): State<AppState>,
+    Path((id, request_id)): Path<(String, String)>,
+    CsrfForm { caller, .. }: CsrfForm<NoFields>,
+) -> UiResult {
+    let id = ScheduleId(id);
+    match schedules::accept_cover(&state, &caller, &id, &muster_core::ids::CoverRequestId(request_id)).await {
+        Ok(_) => Ok(see_other(&format!("/schedules/{id}"), "cover-accepted")),
+        Err(error) => {
+            schedule_page(&state, &caller, &id, CalendarQuery::default(), form_errors(error)?).await
+        }
+    }
+}
+
+async fn withdraw_cover(
+    State(state): State<AppState>,
+    Path((id, request_id)): Path<(String, String)>,
+    CsrfForm { caller, .. }: CsrfForm<NoFields>,
+) -> UiResult {
+    let id = ScheduleId(id);
+    schedules::withdraw_cover(&state, &caller, &id, &muster_core::ids::CoverRequestId(request_id)).await?;
+    Ok(see_other(&format!("/schedules/{id}"), "cover-withdrawn"))
 }

@@ -314,3 +314,39 @@ async fn a_responder_takes_the_pager_until_the_shift_ends() {
         "Cy already holds it"
     );
 }
+
+#[tokio::test]
+async fn a_request_for_cover_is_taken_by_a_colleague() {
+    let app = TestApp::spawn().await;
+    let crew = people(&app, &["Lou", "Liz", "Pat", "Pia"]).await;
+    let id = follow_the_sun(&app, &crew).await;
+    let path = format!("/api/v1/schedules/{id}/cover-requests");
+    let ask = json!({"start": "2026-11-24T10:00:00Z", "end": "2026-11-24T13:00:00Z", "note": "dentist"});
+    let asked = app.post(&path, &crew[0].token, ask.clone()).await;
+    assert_eq!(asked.status, StatusCode::CREATED, "{asked:?}");
+    assert_eq!(
+        (asked.body["requester"].as_str(), asked.body["status"].as_str()),
+        (Some("Lou"), Some("open"))
+    );
+    assert_eq!(app.post(&path, &crew[1].token, ask).await.fields(), ["start"], "Liz is not on call then");
+
+    let request = asked.body["id"].as_str().expect("id");
+    let taken = app.post(&format!("{path}/{request}/accept"), &crew[2].token, json!({})).await;
+    assert_eq!((taken.status, taken.body["status"].as_str()), (StatusCode::OK, Some("accepted")));
+    let at =
+        app.get(&format!("/api/v1/schedules/{id}/oncall?at=2026-11-24T11:00:00Z"), &app.admin_token).await;
+    assert_eq!(names(&at.body["schedules"][0]["on_call"]), ["Pat"]);
+    let again = app.post(&format!("{path}/{request}/accept"), &crew[3].token, json!({})).await;
+    assert_eq!((again.status, again.fields()), (StatusCode::CONFLICT, vec!["status"]));
+
+    let other = app
+        .post(&path, &crew[0].token, json!({"start": "2026-11-25T10:00:00Z", "end": "2026-11-25T11:00:00Z"}))
+        .await;
+    let other_id = other.body["id"].as_str().expect("id");
+    let not_mine = app.post(&format!("{path}/{other_id}/withdraw"), &crew[1].token, json!({})).await;
+    assert_eq!(not_mine.status, StatusCode::FORBIDDEN);
+    let withdrawn = app.post(&format!("{path}/{other_id}/withdraw"), &crew[0].token, json!({})).await;
+    assert_eq!(withdrawn.body["status"], "withdrawn");
+    let listed = app.get(&path, &app.admin_token).await;
+    assert_eq!(listed.body.as_array().map(Vec::len), Some(2));
+}

@@ -253,3 +253,39 @@ async fn the_calendar_address_is_shown_once_and_revocable_from_settings() {
     assert_eq!(revoked.location.as_deref(), Some("/settings?done=calendar-revoked"));
     assert_eq!(reqwest::get(&address).await.expect("reply").status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn cover_is_asked_for_and_taken_through_the_schedule_page() {
+    let app = TestApp::spawn().await;
+    let lou = app.person("Lou", Role::Responder).await;
+    let liz = app.person("Liz", Role::Responder).await;
+    let body = json!({"template": "weekly", "name": "Primary", "time_zone": "Europe/London", "start": "2026-11-23", "participants": [lou.id, liz.id]});
+    let created = app.post("/api/v1/schedules/from-template", &app.admin_token, body).await;
+    let path = format!("/schedules/{}", created.body[0]["id"].as_str().expect("id"));
+
+    let lous_browser = app.sign_in("lou@example.com").await;
+    let asked = lous_browser
+        .submit(
+            &path,
+            &format!("{path}/cover"),
+            &[("start", "2026-11-25T18:00"), ("end", "2026-11-25T22:00"), ("note", "a concert")],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.text);
+    let lous_view = lous_browser.get(&path).await;
+    assert!(
+        lous_view.text.contains("a concert") && lous_view.text.contains("Withdraw"),
+        "Lou can withdraw her own request"
+    );
+
+    let liz_browser = app.sign_in("liz@example.com").await;
+    let page = liz_browser.get(&path).await;
+    let marker = "/cover/";
+    let start = page.text.find(marker).expect("an open request") + marker.len();
+    let request_id = page.text[start..].split('/').next().unwrap_or_default().to_owned();
+    let taken = liz_browser.submit(&path, &format!("{path}/cover/{request_id}/accept"), &[]).await;
+    assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.text);
+    let after = liz_browser.get(&path).await;
+    assert!(after.text.contains("Liz covers for Lou"));
+    assert!(after.text.contains("18:00–22:00 Liz"));
+}
