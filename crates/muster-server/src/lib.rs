@@ -14,6 +14,7 @@ pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod events;
+pub mod handoffs;
 mod health;
 pub mod json;
 pub mod login_limit;
@@ -105,6 +106,7 @@ pub async fn serve(config: Config, demo: bool) -> Result<(), Box<dyn std::error:
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let public_url = config.public_url();
     let state = AppState::new(store.clone(), clock, config);
+    tokio::spawn(handoffs::run(state.clone()));
     tracing::info!(listen = %listener.local_addr()?, public_url = %public_url, "Muster is serving");
     eprintln!("Muster is serving at {public_url} (API docs at {public_url}/api/docs)");
     run(listener, state, shutdown_signal()).await?;

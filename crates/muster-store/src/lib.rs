@@ -8,6 +8,7 @@ mod audit;
 mod calendar_feeds;
 mod cover_requests;
 mod error;
+mod handoffs;
 mod rows;
 mod schedules;
 mod services;

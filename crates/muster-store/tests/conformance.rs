@@ -70,6 +70,7 @@ conformance!(
     templates_write_all_their_schedules_or_none,
     a_new_calendar_address_replaces_the_old_one,
     an_accepted_cover_request_becomes_an_override,
+    handoffs_are_recorded_once_up_to_a_watermark,
 );
 
 fn t0() -> Timestamp {
@@ -592,4 +593,23 @@ async fn an_accepted_cover_request_becomes_an_override(store: &Store) {
     assert_eq!(store.cover_requests(&id, t0()).await.unwrap().len(), 2);
     let unknown = store.accept_cover_request(&id, &CoverRequestId("x".into()), &liz, t0()).await;
     assert!(matches!(unknown, Err(StoreError::NotFound("cover request"))));
+}
+
+async fn handoffs_are_recorded_once_up_to_a_watermark(store: &Store) {
+    let (id, layers, [lou, _, pat, _]) = follow_the_sun(store, "Handoffs").await;
+    assert_eq!(store.handoff_watermark(&id).await.unwrap(), None);
+    let from: Timestamp = "2026-11-17T00:00:00Z".parse().unwrap();
+    let until = from + SignedDuration::from_hours(24);
+    let found = layers.handoffs(from, until);
+    assert_eq!(found.len(), 2, "06:00 and 18:00 London");
+    store.record_handoffs(&id, &found, until, until).await.unwrap();
+    store.record_handoffs(&id, &found, until, until).await.unwrap();
+    assert_eq!(store.handoff_watermark(&id).await.unwrap(), Some(until));
+    let recorded = store.recent_handoffs(&id, 10).await.unwrap();
+    assert_eq!(recorded.len(), 2, "recording twice changes nothing");
+    assert_eq!(
+        (recorded[0].outgoing.clone(), recorded[0].incoming.clone()),
+        (vec![lou], vec![pat]),
+        "latest first: 18:00"
+    );
 }

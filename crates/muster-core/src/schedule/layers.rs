@@ -86,6 +86,14 @@ pub struct Shift {
     pub end: Timestamp,
 }
 
+/// A change of who is on call: the people who go off call and those who come on, at one instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandOff {
+    pub at: Timestamp,
+    pub outgoing: Vec<UserId>,
+    pub incoming: Vec<UserId>,
+}
+
 /// Everything needed to answer who is on call: the pure core of a stored schedule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layers {
@@ -217,6 +225,35 @@ impl Layers {
         done.extend(open);
         done.sort_by(|a, b| (a.start, &a.person).cmp(&(b.start, &b.person)));
         done
+    }
+
+    /// Every hand-off in `(from, until]`: the instants where the set of people on call changes,
+    /// with who leaves and who arrives. A change of reason alone (a new rotation shift for the same
+    /// person) is not a hand-off.
+    pub fn handoffs(&self, from: Timestamp, until: Timestamp) -> Vec<HandOff> {
+        if from >= until {
+            return Vec::new();
+        }
+        let people = |at: Timestamp| -> BTreeSet<UserId> {
+            self.on_call_at(at).into_iter().map(|o| o.person).collect()
+        };
+        let mut before = people(from);
+        let mut handoffs = Vec::new();
+        // Change points lie in [from, until); the instant `until` itself may be one too.
+        let mut points = self.change_points(from, until);
+        points.push(until);
+        for at in points.into_iter().filter(|at| *at > from) {
+            let after = people(at);
+            if after != before {
+                handoffs.push(HandOff {
+                    at,
+                    outgoing: before.difference(&after).cloned().collect(),
+                    incoming: after.difference(&before).cloned().collect(),
+                });
+                before = after;
+            }
+        }
+        handoffs
     }
 
     /// Checks a new override against the schedule: a sound interval, someone to stand in for,
@@ -392,6 +429,28 @@ mod tests {
                 ("bo", "2026-11-24T14:00:00Z".into(), "2026-11-24T20:00:00Z".into()),
             ]
         );
+    }
+
+    #[test]
+    fn handoffs_name_who_leaves_and_who_arrives() {
+        let handoffs = layers().handoffs(ts("2026-11-24T08:00:00Z"), ts("2026-11-25T09:00:00Z"));
+        let summary: Vec<_> = handoffs
+            .iter()
+            .map(|h| (h.at.to_string(), people_of(&h.outgoing), people_of(&h.incoming)))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("2026-11-24T09:00:00Z".to_owned(), vec!["ada"], vec!["bo", "lead"]),
+                ("2026-11-24T17:00:00Z".to_owned(), vec!["lead"], vec![]),
+                ("2026-11-25T09:00:00Z".to_owned(), vec!["bo"], vec!["ada", "lead"]),
+            ]
+        );
+        assert!(layers().handoffs(ts("2026-11-24T10:00:00Z"), ts("2026-11-24T16:00:00Z")).is_empty());
+    }
+
+    fn people_of(ids: &[UserId]) -> Vec<&str> {
+        ids.iter().map(UserId::as_str).collect()
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub mod rule;
 pub mod templates;
 pub mod wall;
 
-pub use layers::{Layers, OnCall, Override, OverrideKind, Shift, Source};
+pub use layers::{HandOff, Layers, OnCall, Override, OverrideKind, Shift, Source};
 pub use record::{CoverRequest, CoverStatus, Schedule, ScheduleNaming};
 pub use rotation::{Rotation, RotationShift, ShiftLength};
 pub use rule::{Coverage, Rule, Weekdays, Window};

@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/schedules/{id}", get(get_one).delete(delete))
         .route("/api/v1/schedules/{id}/oncall", get(schedule_on_call))
         .route("/api/v1/schedules/{id}/shifts", get(schedule_shifts))
+        .route("/api/v1/schedules/{id}/handoffs", get(schedule_handoffs))
         .route("/api/v1/schedules/{id}/overrides", post(add_override))
         .route("/api/v1/schedules/{id}/take", post(take_pager))
         .route("/api/v1/schedules/{id}/cover-requests", get(list_cover).post(ask_for_cover))
@@ -211,6 +212,39 @@ pub async fn schedule_shifts(
     let shifts = schedule.layers.shifts(from, until);
     let names = Names::of(&state, shifts.iter().map(|s| s.person.clone())).await?;
     Ok(Json(shifts.iter().map(|s| names.shift(&schedule.id, s)).collect()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HandOffView {
+    #[schema(value_type = String, format = DateTime)]
+    at: Timestamp,
+    outgoing: Vec<String>,
+    incoming: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/schedules/{id}/handoffs", tag = "on call", params(("id" = String, Path)),
+    description = "The latest 50 recorded hand-offs (changes of who is on call), names of who went off and who came on.",
+    responses((status = 200, body = Vec<HandOffView>)), security(("bearer" = [])))]
+pub async fn schedule_handoffs(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<HandOffView>>> {
+    caller.require(Permission::ReadDirectory, "read schedules")?;
+    let id = ScheduleId(id);
+    state.store.get_schedule(&id).await?;
+    let handoffs = state.store.recent_handoffs(&id, 50).await?;
+    // Collected first: a borrowing iterator held across the await would make the future not `Send`.
+    let people: Vec<UserId> =
+        handoffs.iter().flat_map(|h| h.outgoing.iter().chain(&h.incoming).cloned()).collect();
+    let names = Names::of(&state, people).await?;
+    let named = |ids: &[UserId]| ids.iter().map(|id| names.name(id)).collect();
+    Ok(Json(
+        handoffs
+            .iter()
+            .map(|h| HandOffView { at: h.at, outgoing: named(&h.outgoing), incoming: named(&h.incoming) })
+            .collect(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}/shifts", tag = "on call", params(("id" = String, Path), WindowQuery),

@@ -123,6 +123,7 @@ struct SchedulePage {
     next: String,
     overrides: Vec<OverrideRow>,
     cover: Vec<CoverRow>,
+    handoffs: Vec<(String, String, String)>,
     people: Vec<User>,
     can_manage: bool,
     errors: Vec<FieldError>,
@@ -391,7 +392,19 @@ async fn schedule_page(
             mine: r.requester == caller.user.id,
         })
         .collect();
+    let handoffs = state
+        .store
+        .recent_handoffs(id, 5)
+        .await
+        .map_err(ApiError::from)?
+        .iter()
+        .map(|h| {
+            let named = |ids: &[UserId]| ids.iter().map(|p| names.name(p)).collect::<Vec<_>>().join(", ");
+            (layout.time(h.at), named(&h.outgoing), named(&h.incoming))
+        })
+        .collect();
     let page = SchedulePage {
+        handoffs,
         cover,
         now: now_on_call,
         rotations,

@@ -350,3 +350,34 @@ async fn a_request_for_cover_is_taken_by_a_colleague() {
     let listed = app.get(&path, &app.admin_token).await;
     assert_eq!(listed.body.as_array().map(Vec::len), Some(2));
 }
+
+#[tokio::test]
+async fn handoffs_are_recorded_once_each_as_time_passes() {
+    let app = TestApp::spawn().await;
+    let crew = people(&app, &["Lou", "Liz", "Pat", "Pia"]).await;
+    let id = follow_the_sun(&app, &crew).await;
+    let now = || muster_core::clock::Clock::now(app.clock.as_ref());
+    app.advance(jiff::SignedDuration::from_hours(24));
+    let found = muster_server::handoffs::record_handoffs(&app.store, now()).await.expect("recorded");
+    assert_eq!(found, 2, "18:00 Monday and 06:00 Tuesday, London");
+    assert_eq!(
+        muster_server::handoffs::record_handoffs(&app.store, now()).await.expect("again"),
+        0,
+        "nothing twice"
+    );
+    let listed = app.get(&format!("/api/v1/schedules/{id}/handoffs"), &app.admin_token).await;
+    let handoffs: Vec<_> = listed
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|h| {
+            (
+                h["at"].as_str().unwrap_or(""),
+                h["outgoing"][0].as_str().unwrap_or(""),
+                h["incoming"][0].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(handoffs, [("2026-11-24T06:00:00Z", "Pat", "Lou"), ("2026-11-23T18:00:00Z", "Lou", "Pat")]);
+}
