@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use muster_core::{
     authz::Permission,
     ids::{CoverRequestId, OverrideId, RotationId, ScheduleId, ServiceId, UserId},
-    schedule::templates::Tier,
+    schedule::{CoverRequest, templates::Tier},
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -311,8 +311,7 @@ pub async fn ask_for_cover(
     ApiJson(body): ApiJson<CreateCoverRequest>,
 ) -> ApiResult<(StatusCode, Json<CoverRequestView>)> {
     let created = schedules::ask_for_cover(&state, &caller, &ScheduleId(id), body).await?;
-    let names = Names::of(&state, [created.requester.clone()]).await?;
-    Ok((StatusCode::CREATED, Json(CoverRequestView::new(&created, &names))))
+    Ok((StatusCode::CREATED, cover_view(&state, &created).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/schedules/{id}/cover-requests/{request_id}/accept", tag = "schedules",
@@ -326,8 +325,7 @@ pub async fn accept_cover(
 ) -> ApiResult<Json<CoverRequestView>> {
     let accepted =
         schedules::accept_cover(&state, &caller, &ScheduleId(id), &CoverRequestId(request_id)).await?;
-    let names = Names::of(&state, [accepted.requester.clone()]).await?;
-    Ok(Json(CoverRequestView::new(&accepted, &names)))
+    cover_view(&state, &accepted).await
 }
 
 #[utoipa::path(post, path = "/api/v1/schedules/{id}/cover-requests/{request_id}/withdraw", tag = "schedules",
@@ -340,8 +338,12 @@ pub async fn withdraw_cover(
 ) -> ApiResult<Json<CoverRequestView>> {
     let withdrawn =
         schedules::withdraw_cover(&state, &caller, &ScheduleId(id), &CoverRequestId(request_id)).await?;
-    let names = Names::of(&state, [withdrawn.requester.clone()]).await?;
-    Ok(Json(CoverRequestView::new(&withdrawn, &names)))
+    cover_view(&state, &withdrawn).await
+}
+
+async fn cover_view(state: &AppState, request: &CoverRequest) -> ApiResult<Json<CoverRequestView>> {
+    let names = Names::of(state, [request.requester.clone()]).await?;
+    Ok(Json(CoverRequestView::new(request, &names)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/schedules/{id}/overrides/{override_id}", tag = "schedules",

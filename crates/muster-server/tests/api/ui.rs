@@ -248,7 +248,10 @@ async fn the_calendar_address_is_shown_once_and_revocable_from_settings() {
     let address = made.text[start..].split('<').next().unwrap_or_default().to_owned();
     assert!(address.starts_with(&format!("{}/ical/cal_", app.address)), "{address}");
     assert_eq!(reqwest::get(&address).await.expect("feed").status(), StatusCode::OK);
-    assert!(!browser.get("/settings").await.text.contains(&address), "never shown again");
+    let settings = browser.get("/settings").await.text;
+    assert!(!settings.contains(&address), "never shown again");
+    assert!(settings.contains("<title>Your settings · Muster</title>"));
+    assert_eq!(settings.matches("<h2>Calendar</h2>").count(), 1);
     let revoked = browser.submit("/settings", "/settings/calendar/revoke", &[]).await;
     assert_eq!(revoked.location.as_deref(), Some("/settings?done=calendar-revoked"));
     assert_eq!(reqwest::get(&address).await.expect("reply").status(), StatusCode::NOT_FOUND);
