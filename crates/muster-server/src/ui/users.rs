@@ -86,11 +86,20 @@ struct UsersPage {
     self_url: String,
 }
 
+/// One coming shift, for a person's page: schedule, from and until in the reader's zone.
+struct UpcomingShift {
+    schedule_id: String,
+    schedule: String,
+    from: String,
+    to: String,
+}
+
 #[derive(askama::Template)]
 #[template(path = "user.html")]
 struct UserPage {
     layout: Layout,
     user: User,
+    upcoming: Vec<UpcomingShift>,
     roles: [Role; 3],
     can_manage: bool,
     draft: UserForm,
@@ -171,8 +180,28 @@ async fn user_page(
 ) -> UiResult {
     let user = state.store.get_user(id).await.map_err(ApiError::from)?;
     let status = form_status(&errors);
+    let layout = Layout::new(caller, "users", done, state.now());
+    let now = state.now();
+    let schedules = state.store.all_schedules().await.map_err(ApiError::from)?;
+    let shifts =
+        crate::schedules::person_shifts(state, id, now, now + jiff::SignedDuration::from_hours(24 * 14))
+            .await?;
+    let upcoming = shifts
+        .iter()
+        .map(|shift| UpcomingShift {
+            schedule_id: shift.schedule_id.to_string(),
+            schedule: schedules
+                .iter()
+                .find(|s| s.id == shift.schedule_id)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            from: layout.time(shift.start),
+            to: layout.time(shift.end),
+        })
+        .collect();
     let view = UserPage {
-        layout: Layout::new(caller, "users", done, state.now()),
+        layout,
+        upcoming,
         roles: Role::ALL,
         can_manage: caller.user.role.allows(Permission::ManageUsers),
         draft: draft.unwrap_or_else(|| UserForm::of(&user)),

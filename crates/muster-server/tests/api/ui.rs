@@ -176,6 +176,19 @@ async fn a_schedule_is_made_from_a_template_and_shown_as_a_week_in_the_readers_z
     assert!(page.text.contains("Rules in America/New_York; times on this page in your zone, Europe/London."));
     let list = browser.get("/schedules").await;
     assert!(list.text.contains("Payments primary"));
+    let lou = app.get("/api/v1/users?limit=200", &app.admin_token).await.body["items"]
+        .as_array()
+        .and_then(|all| {
+            all.iter().find(|u| u["name"] == "Lou").and_then(|u| u["id"].as_str().map(str::to_owned))
+        })
+        .expect("Lou");
+    let lous_page = browser.get(&format!("/users/{lou}")).await;
+    assert!(
+        lous_page.text.contains("On call in the next two weeks")
+            && lous_page.text.contains("2026-11-23 14:00 GMT"),
+        "{}",
+        lous_page.text
+    );
 
     let unknown = browser
         .submit(
