@@ -26,7 +26,7 @@ use utoipa::ToSchema;
 use crate::{
     auth::Caller,
     error::{ApiError, ApiResult},
-    schedules::Names,
+    schedules::{Names, shifts_of},
     secrets::{random_hex, token_hash},
     state::AppState,
 };
@@ -138,19 +138,10 @@ async fn person_feed(State(state): State<AppState>, Path(token): Path<String>) -
         Ok(schedules) => schedules,
         Err(error) => return ApiError::from(error).into_response(),
     };
-    let mut events: Vec<CalendarEvent> = schedules
+    let events: Vec<CalendarEvent> = shifts_of(&schedules, &user.id, from, until)
         .iter()
-        .flat_map(|schedule| {
-            schedule
-                .layers
-                .shifts(from, until)
-                .into_iter()
-                .filter(|shift| shift.person == user.id)
-                .map(|shift| event(schedule, &shift, format!("On call: {}", schedule.name)))
-                .collect::<Vec<_>>()
-        })
+        .map(|(schedule, shift)| event(schedule, shift, format!("On call: {}", schedule.name)))
         .collect();
-    events.sort_by_key(|e| e.start);
     ics(calendar(&format!("{} on call", user.name), &events, now))
 }
 

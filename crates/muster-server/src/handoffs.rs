@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use muster_core::schedule::HandOff;
+use muster_core::schedule::{HandOff, Schedule};
 use muster_store::{Store, StoreError};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -23,8 +23,12 @@ const MAX_SLEEP: Duration = Duration::from_secs(3600);
 
 /// Records every schedule's hand-offs up to `now`; returns how many hand-offs were found.
 pub async fn record_handoffs(store: &Store, now: Timestamp) -> Result<usize, StoreError> {
+    record(store, &store.all_schedules().await?, now).await
+}
+
+async fn record(store: &Store, schedules: &[Schedule], now: Timestamp) -> Result<usize, StoreError> {
     let mut found = 0;
-    for schedule in store.all_schedules().await? {
+    for schedule in schedules {
         let from = match store.handoff_watermark(&schedule.id).await? {
             Some(watermark) => watermark,
             None => (now - FIRST_LOOK_BACK).max(schedule.created_at),
@@ -40,14 +44,9 @@ pub async fn record_handoffs(store: &Store, now: Timestamp) -> Result<usize, Sto
 }
 
 /// The next hand-off of any schedule after `now`, within two days.
-async fn next_handoff(store: &Store, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
+fn next_handoff(schedules: &[Schedule], now: Timestamp) -> Option<Timestamp> {
     let horizon = now + SignedDuration::from_hours(48);
-    Ok(store
-        .all_schedules()
-        .await?
-        .iter()
-        .filter_map(|schedule| schedule.layers.handoffs(now, horizon).first().map(|h| h.at))
-        .min())
+    schedules.iter().filter_map(|schedule| schedule.layers.handoffs(now, horizon).first().map(|h| h.at)).min()
 }
 
 /// Runs the recorder until the process ends.
@@ -55,14 +54,17 @@ pub async fn run(state: AppState) {
     let mut changes = state.events.subscribe();
     loop {
         let now = state.now();
-        if let Err(error) = record_handoffs(&state.store, now).await {
-            tracing::error!(error = %error, "recording hand-offs failed; retrying at the next wake-up");
-        }
-        let wait = match next_handoff(&state.store, now).await {
-            Ok(Some(at)) => Duration::try_from(at.duration_since(now)).unwrap_or_default().min(MAX_SLEEP),
-            Ok(None) => MAX_SLEEP,
+        let wait = match state.store.all_schedules().await {
+            Ok(schedules) => {
+                if let Err(error) = record(&state.store, &schedules, now).await {
+                    tracing::error!(error = %error, "recording hand-offs failed; retrying at the next wake-up");
+                }
+                next_handoff(&schedules, now).map_or(MAX_SLEEP, |at| {
+                    Duration::try_from(at.duration_since(now)).unwrap_or_default().min(MAX_SLEEP)
+                })
+            }
             Err(error) => {
-                tracing::error!(error = %error, "finding the next hand-off failed");
+                tracing::error!(error = %error, "loading schedules for hand-offs failed; retrying at the next wake-up");
                 MAX_SLEEP
             }
         };

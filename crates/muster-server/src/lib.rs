@@ -35,6 +35,7 @@ use axum::{
     routing::get,
 };
 use axum::{body::Body, extract::MatchedPath, http::Request};
+use muster_core::clock::Clock;
 use muster_store::Store;
 use tower_http::{
     LatencyUnit,
@@ -98,7 +99,7 @@ pub async fn serve(config: Config, demo: bool) -> Result<(), Box<dyn std::error:
     let store = Store::open(&config.database_url).await?;
     let clock = Arc::new(SystemClock);
     if demo {
-        demo::seed(&store, jiff::Timestamp::now()).await?;
+        demo::seed(&store, clock.now()).await?;
     }
     if store.count_users().await? == 0 {
         eprintln!("{}", console::NO_USERS_HINT);

@@ -853,6 +853,29 @@ pub async fn service_tiers(
     Ok(tiers)
 }
 
+/// One person's shifts over a window on each of `schedules`, in time order, with the schedule
+/// each belongs to.
+pub fn shifts_of<'s>(
+    schedules: &'s [Schedule],
+    person: &UserId,
+    from: Timestamp,
+    until: Timestamp,
+) -> Vec<(&'s Schedule, Shift)> {
+    let mut shifts: Vec<(&Schedule, Shift)> = schedules
+        .iter()
+        .flat_map(|schedule| {
+            schedule
+                .layers
+                .shifts(from, until)
+                .into_iter()
+                .filter(|s| &s.person == person)
+                .map(move |s| (schedule, s))
+        })
+        .collect();
+    shifts.sort_by_key(|(_, shift)| shift.start);
+    shifts
+}
+
 /// One person's shifts over a window, across every schedule, in time order.
 pub async fn person_shifts(
     state: &AppState,
@@ -862,21 +885,9 @@ pub async fn person_shifts(
 ) -> ApiResult<Vec<ShiftView>> {
     let user = state.store.get_user(person).await?;
     let names = Names(HashMap::from([(user.id.clone(), user.name)]));
-    let mut shifts: Vec<ShiftView> = state
-        .store
-        .all_schedules()
-        .await?
+    let schedules = state.store.all_schedules().await?;
+    Ok(shifts_of(&schedules, person, from, until)
         .iter()
-        .flat_map(|schedule| {
-            schedule
-                .layers
-                .shifts(from, until)
-                .into_iter()
-                .filter(|shift| &shift.person == person)
-                .map(|shift| names.shift(&schedule.id, &shift))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    shifts.sort_by_key(|s| s.start);
-    Ok(shifts)
+        .map(|(schedule, shift)| names.shift(&schedule.id, shift))
+        .collect())
 }

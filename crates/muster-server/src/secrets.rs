@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 /// Prefix of API tokens, so that secret scanners and people can recognise them.
 pub const API_TOKEN_PREFIX: &str = "mst_";
 
-/// 32 random bytes as lower-case hex.
+/// `bytes` random bytes as lower-case hex.
 pub fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
     getrandom::fill(&mut buffer).expect("the operating system's random source works");

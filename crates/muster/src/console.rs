@@ -3,8 +3,9 @@
 use std::io::Read;
 
 use anyhow::{Context, bail};
+use muster_core::clock::Clock;
 use muster_core::user::Role;
-use muster_server::{config::Config, console};
+use muster_server::{clock::SystemClock, config::Config, console};
 use muster_store::Store;
 
 async fn open(config: &Config) -> anyhow::Result<Store> {
@@ -40,10 +41,9 @@ pub async fn create_user(
         None
     };
     let store = open(config).await?;
-    let created =
-        console::create_user(&store, email, name, role, time_zone, password, jiff::Timestamp::now())
-            .await
-            .map_err(|e| anyhow::anyhow!(e.body().message))?;
+    let created = console::create_user(&store, email, name, role, time_zone, password, SystemClock.now())
+        .await
+        .map_err(|e| anyhow::anyhow!(e.body().message))?;
     store.close().await;
     println!("Created {} <{}> as {}.", created.user.name, created.user.email, created.user.role);
     if let Some(password) = created.generated_password {
@@ -54,7 +54,7 @@ pub async fn create_user(
 
 pub async fn create_token(config: &Config, email: &str, name: &str) -> anyhow::Result<()> {
     let store = open(config).await?;
-    let secret = console::create_token(&store, email, name, jiff::Timestamp::now())
+    let secret = console::create_token(&store, email, name, SystemClock.now())
         .await
         .map_err(|e| anyhow::anyhow!(e.body().message))?;
     store.close().await;

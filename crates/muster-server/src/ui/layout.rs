@@ -20,7 +20,7 @@ pub struct Layout {
 
 impl Layout {
     pub fn new(caller: &Caller, section: &'static str, done: Option<&str>, now: Timestamp) -> Self {
-        let zone = TimeZone::get(&caller.user.time_zone).unwrap_or(TimeZone::UTC);
+        let zone = reader_zone(caller);
         Layout {
             viewer: caller.user.clone(),
             csrf: caller.csrf_token().unwrap_or_default().to_owned(),
@@ -48,11 +48,20 @@ impl Layout {
         }
     }
 
-    pub fn time_zones(&self) -> Vec<String> {
-        let mut zones: Vec<String> = jiff::tz::db().available().map(|name| name.to_string()).collect();
-        zones.sort();
-        zones
+    /// Every IANA zone name, for the time-zone pickers; built once per process.
+    pub fn time_zones(&self) -> &'static [String] {
+        static ZONES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+            let mut zones: Vec<String> = jiff::tz::db().available().map(|name| name.to_string()).collect();
+            zones.sort();
+            zones
+        });
+        &ZONES
     }
+}
+
+/// The zone the caller reads times in (UTC if their stored zone has left the database).
+pub fn reader_zone(caller: &Caller) -> TimeZone {
+    TimeZone::get(&caller.user.time_zone).unwrap_or(TimeZone::UTC)
 }
 
 /// Anything that is an instant, however many references deep the template hands it over.

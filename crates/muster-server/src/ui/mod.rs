@@ -31,7 +31,7 @@ use crate::{
     state::AppState,
 };
 
-pub use layout::{Layout, Pager};
+pub use layout::{Layout, Pager, reader_zone};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -22,7 +22,8 @@ use muster_core::{
 use serde::Deserialize;
 
 use super::{
-    CsrfForm, Layout, NoFields, SignedIn, UiResult, form_errors, form_status, non_empty, render, see_other,
+    CsrfForm, Layout, NoFields, SignedIn, UiResult, form_errors, form_status, non_empty, reader_zone, render,
+    see_other,
 };
 use crate::{
     auth::Caller,
@@ -146,6 +147,14 @@ async fn people_named(state: &AppState, field: &str, text: &str) -> Result<Vec<U
     Ok(ids)
 }
 
+/// Like [`people_named`], but an empty field means the list was not given.
+async fn optional_people(state: &AppState, field: &str, text: &str) -> Result<Option<Vec<UserId>>, ApiError> {
+    match non_empty(text) {
+        Some(text) => Ok(Some(people_named(state, field, &text).await?)),
+        None => Ok(None),
+    }
+}
+
 async fn active_people(state: &AppState) -> Result<Vec<User>, ApiError> {
     let everyone = state.store.list_users(Page { limit: Page::MAX_LIMIT, offset: 0 }).await?;
     Ok(everyone.into_iter().filter(User::is_active).collect())
@@ -192,11 +201,7 @@ async fn list(
     let draft = TemplateForm {
         template: "weekly".into(),
         time_zone: caller.user.time_zone.clone(),
-        start: state
-            .now()
-            .to_zoned_datetime(TimeZone::get(&caller.user.time_zone).unwrap_or(TimeZone::UTC))
-            .date()
-            .to_string(),
+        start: state.now().to_zoned_datetime(reader_zone(&caller)).date().to_string(),
         ..TemplateForm::default()
     };
     list_page(&state, &caller, query.done.as_deref(), draft, vec![]).await
@@ -207,28 +212,16 @@ async fn create(
     CsrfForm { caller, form }: CsrfForm<TemplateForm>,
 ) -> UiResult {
     let result = async {
-        let optional = |text: &str| non_empty(text).is_some();
         let input = FromTemplate {
             template: form.template.clone(),
             name: form.name.clone(),
             time_zone: form.time_zone.clone(),
             start: form.start.clone(),
             participants: people_named(&state, "participants", &form.participants).await?,
-            secondary: if optional(&form.secondary) {
-                Some(people_named(&state, "secondary", &form.secondary).await?)
-            } else {
-                None
-            },
-            tickets: if optional(&form.tickets) {
-                Some(people_named(&state, "tickets", &form.tickets).await?)
-            } else {
-                None
-            },
-            night_participants: if optional(&form.night_participants) {
-                Some(people_named(&state, "night_participants", &form.night_participants).await?)
-            } else {
-                None
-            },
+            secondary: optional_people(&state, "secondary", &form.secondary).await?,
+            tickets: optional_people(&state, "tickets", &form.tickets).await?,
+            night_participants: optional_people(&state, "night_participants", &form.night_participants)
+                .await?,
             night_time_zone: non_empty(&form.night_time_zone),
             team_id: None,
             service_id: non_empty(&form.service_id).map(ServiceId),
@@ -310,7 +303,7 @@ async fn schedule_page(
 ) -> UiResult {
     let now = state.now();
     let schedule = state.store.get_schedule(id).await.map_err(ApiError::from)?;
-    let zone = TimeZone::get(&caller.user.time_zone).unwrap_or(TimeZone::UTC);
+    let zone = reader_zone(caller);
     let today = now.to_zoned_datetime(zone.clone()).date();
     let month = query.view.as_deref() == Some("month");
     let anchor = query.from.as_deref().and_then(|d| d.parse::<Date>().ok()).unwrap_or(today);
@@ -457,7 +450,7 @@ async fn add_override(
     CsrfForm { caller, form }: CsrfForm<OverrideForm>,
 ) -> UiResult {
     let id = ScheduleId(id);
-    let zone = TimeZone::get(&caller.user.time_zone).unwrap_or(TimeZone::UTC);
+    let zone = reader_zone(&caller);
     let result = async {
         let input = CreateOverride {
             kind: form.kind.clone(),
@@ -525,7 +518,7 @@ async fn ask_for_cover(
     CsrfForm { caller, form }: CsrfForm<CoverForm>,
 ) -> UiResult {
     let id = ScheduleId(id);
-    let zone = TimeZone::get(&caller.user.time_zone).unwrap_or(TimeZone::UTC);
+    let zone = reader_zone(&caller);
     let result = async {
         let input = schedules::CreateCoverRequest {
             start: local_instant("start", &form.start, &zone)?,

@@ -183,18 +183,12 @@ async fn user_page(
     let layout = Layout::new(caller, "users", done, state.now());
     let now = state.now();
     let schedules = state.store.all_schedules().await.map_err(ApiError::from)?;
-    let shifts =
-        crate::schedules::person_shifts(state, id, now, now + jiff::SignedDuration::from_hours(24 * 14))
-            .await?;
-    let upcoming = shifts
+    let two_weeks = now + jiff::SignedDuration::from_hours(24 * 14);
+    let upcoming = crate::schedules::shifts_of(&schedules, id, now, two_weeks)
         .iter()
-        .map(|shift| UpcomingShift {
-            schedule_id: shift.schedule_id.to_string(),
-            schedule: schedules
-                .iter()
-                .find(|s| s.id == shift.schedule_id)
-                .map(|s| s.name.clone())
-                .unwrap_or_default(),
+        .map(|(schedule, shift)| UpcomingShift {
+            schedule_id: schedule.id.to_string(),
+            schedule: schedule.name.clone(),
             from: layout.time(shift.start),
             to: layout.time(shift.end),
         })
