@@ -162,7 +162,7 @@ async fn schedule_feed(
     let now = state.now();
     let (from, until) = window(now);
     let shifts = schedule.layers.shifts(from, until);
-    let names = match Names::of(&state, shifts.iter().map(|s| s.person.clone())).await {
+    let names = match Names::of(&state, shifts.iter().map(|s| s.person.clone()).collect()).await {
         Ok(names) => names,
         Err(error) => return error.into_response(),
     };

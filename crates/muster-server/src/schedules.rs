@@ -386,8 +386,9 @@ fn source_view(source: &Source) -> SourceView {
 pub struct Names(HashMap<UserId, String>);
 
 impl Names {
-    pub async fn of(state: &AppState, ids: impl IntoIterator<Item = UserId>) -> ApiResult<Self> {
-        let mut ids: Vec<UserId> = ids.into_iter().collect();
+    /// Takes the ids as a `Vec`: a borrowing iterator held across the store call would make
+    /// handlers' futures not `Send`.
+    pub async fn of(state: &AppState, mut ids: Vec<UserId>) -> ApiResult<Self> {
         ids.sort();
         ids.dedup();
         let users = state.store.users_by_ids(&ids).await?;
@@ -772,7 +773,7 @@ pub async fn withdraw_cover(
 /// A schedule's requests for cover that have not ended, with names.
 pub async fn cover_requests(state: &AppState, id: &ScheduleId) -> ApiResult<Vec<CoverRequestView>> {
     let requests = state.store.cover_requests(id, state.now()).await?;
-    let names = Names::of(state, requests.iter().map(|r| r.requester.clone())).await?;
+    let names = Names::of(state, requests.iter().map(|r| r.requester.clone()).collect()).await?;
     Ok(requests.iter().map(|r| CoverRequestView::new(r, &names)).collect())
 }
 
@@ -827,7 +828,7 @@ pub async fn on_call(
     at: Timestamp,
 ) -> ApiResult<Vec<ScheduleOnCall>> {
     let answers: Vec<Vec<OnCall>> = schedules.iter().map(|(_, s)| s.layers.on_call_at(at)).collect();
-    let names = Names::of(state, answers.iter().flatten().map(|o| o.person.clone())).await?;
+    let names = Names::of(state, answers.iter().flatten().map(|o| o.person.clone()).collect()).await?;
     Ok(schedules
         .iter()
         .zip(&answers)

@@ -210,7 +210,7 @@ pub async fn schedule_shifts(
     let (from, until) = schedules::window(query.from, query.until, state.now())?;
     let schedule = state.store.get_schedule(&ScheduleId(id)).await?;
     let shifts = schedule.layers.shifts(from, until);
-    let names = Names::of(&state, shifts.iter().map(|s| s.person.clone())).await?;
+    let names = Names::of(&state, shifts.iter().map(|s| s.person.clone()).collect()).await?;
     Ok(Json(shifts.iter().map(|s| names.shift(&schedule.id, s)).collect()))
 }
 
@@ -342,7 +342,7 @@ pub async fn withdraw_cover(
 }
 
 async fn cover_view(state: &AppState, request: &CoverRequest) -> ApiResult<Json<CoverRequestView>> {
-    let names = Names::of(state, [request.requester.clone()]).await?;
+    let names = Names::of(state, vec![request.requester.clone()]).await?;
     Ok(Json(CoverRequestView::new(request, &names)))
 }
 

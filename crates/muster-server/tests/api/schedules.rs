@@ -4,7 +4,7 @@ use muster_core::user::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Person, TestApp};
+use crate::helpers::{NowForTests, Person, TestApp};
 
 fn names(on_call: &Value) -> Vec<&str> {
     on_call.as_array().map(|a| a.iter().filter_map(|o| o["name"].as_str()).collect()).unwrap_or_default()
@@ -356,7 +356,7 @@ async fn handoffs_are_recorded_once_each_as_time_passes() {
     let app = TestApp::spawn().await;
     let crew = people(&app, &["Lou", "Liz", "Pat", "Pia"]).await;
     let id = follow_the_sun(&app, &crew).await;
-    let now = || muster_core::clock::Clock::now(app.clock.as_ref());
+    let now = || app.clock.now_for_tests();
     app.advance(jiff::SignedDuration::from_hours(24));
     let found = muster_server::handoffs::record_handoffs(&app.store, now()).await.expect("recorded");
     assert_eq!(found, 2, "18:00 Monday and 06:00 Tuesday, London");
