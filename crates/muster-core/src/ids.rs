@@ -48,4 +48,10 @@ id_type!(
     OverrideId,
     /// Identifies a request for cover.
     CoverRequestId,
+    /// Identifies an alert.
+    AlertId,
+    /// Identifies a maintenance window of a service.
+    MaintenanceWindowId,
+    /// Identifies a heartbeat monitor of a service.
+    HeartbeatId,
 );

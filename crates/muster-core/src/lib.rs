@@ -3,6 +3,7 @@
 //! Everything here is a pure function of its inputs. There is no I/O, no clock and no database or
 //! HTTP type: callers pass `now` in, and the store and server turn these types into rows and JSON.
 
+pub mod alert;
 pub mod audit;
 pub mod authz;
 pub mod clock;
