@@ -19,6 +19,9 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The store is shutting down and takes no more writes.
+    #[error("the store is closed")]
+    Closed,
     /// A stored value cannot be read back, such as an out-of-range timestamp.
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),

@@ -4,15 +4,19 @@
 //! This is the only crate that contains SQL. Every write records an audit entry in the same
 //! transaction, and a method returns only after its transaction has committed.
 
+mod alert_settings;
+mod alerts;
 mod audit;
 mod calendar_feeds;
 mod cover_requests;
 mod error;
 mod handoffs;
+mod ingest;
 mod rows;
 mod schedules;
 mod services;
 mod sessions;
+mod sql;
 mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -27,7 +31,10 @@ use sqlx::{
     migrate::Migrator,
 };
 
+pub use alert_settings::InboundKey;
+pub use alerts::AlertAction;
 pub use error::StoreError;
+pub use ingest::Delivery;
 pub use schedules::NewSchedule;
 pub use sessions::Session;
 pub use users::Credentials;
@@ -86,6 +93,7 @@ pub struct Store {
     backend: Backend,
     writer: AnyPool,
     reader: AnyPool,
+    ingest: ingest::IngestQueue,
 }
 
 const SQLITE_READERS: u32 = 4;
@@ -122,7 +130,8 @@ impl Store {
                         })
                     })
                     .connect_lazy_with(AnyConnectOptions::from_str(&sqlite_url(url, "rw"))?);
-                Ok(Store { backend, writer, reader })
+                let ingest = ingest::IngestQueue::start(writer.clone(), backend);
+                Ok(Store { backend, writer, reader, ingest })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -130,7 +139,8 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect(url)
                     .await?;
-                Ok(Store { backend, writer: pool.clone(), reader: pool })
+                let ingest = ingest::IngestQueue::start(pool.clone(), backend);
+                Ok(Store { backend, writer: pool.clone(), reader: pool, ingest })
             }
         }
     }
@@ -140,6 +150,15 @@ impl Store {
         let store = Self::connect(url).await?;
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Applies signals from monitors through the group-commit writer and returns what each did,
+    /// once they are committed.
+    pub async fn ingest(
+        &self,
+        deliveries: Vec<Delivery>,
+    ) -> Result<Vec<muster_core::alert::Outcome>, StoreError> {
+        self.ingest.submit(deliveries).await
     }
 
     pub fn backend(&self) -> Backend {

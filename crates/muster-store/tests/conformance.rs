@@ -7,8 +7,13 @@
 use jiff::civil::date;
 use jiff::{SignedDuration, Timestamp};
 use muster_core::{
+    alert::{
+        ActedBy, AlertStatus, LogKind, Outcome, Priority, Severity, Signal, SignalAction,
+        query::{AlertFilter, Cursor},
+        settings::{AlertSettings, NewHeartbeat, NewMaintenanceWindow},
+    },
     audit::Actor,
-    ids::{CoverRequestId, OverrideId, ScheduleId, ServiceId, TeamId, UserId},
+    ids::{AlertId, CoverRequestId, OverrideId, ScheduleId, ServiceId, TeamId, UserId},
     page::Page,
     schedule::{
         CoverStatus, Layers, OverrideKind, ScheduleNaming,
@@ -18,7 +23,7 @@ use muster_core::{
     team::{NewTeam, TeamChanges},
     user::{NewUser, Role, UserChanges},
 };
-use muster_store::{NewSchedule, Store, StoreError};
+use muster_store::{AlertAction, Delivery, NewSchedule, Store, StoreError};
 
 /// Runs each listed case once on a fresh SQLite file and once on a fresh PostgreSQL database.
 macro_rules! conformance {
@@ -71,6 +76,13 @@ conformance!(
     a_new_calendar_address_replaces_the_old_one,
     an_accepted_cover_request_becomes_an_override,
     handoffs_are_recorded_once_up_to_a_watermark,
+    signals_deduplicate_while_open_and_reopen_after_resolve,
+    concurrent_deliveries_are_all_committed_in_batches,
+    people_acknowledge_resolve_and_note_alerts,
+    alert_lists_filter_and_page_by_cursor,
+    maintenance_suppresses_and_the_cap_groups_a_storm,
+    heartbeats_check_in_and_go_down_once,
+    inbound_keys_are_found_until_revoked,
 );
 
 fn t0() -> Timestamp {
@@ -612,4 +624,242 @@ async fn handoffs_are_recorded_once_up_to_a_watermark(store: &Store) {
         (vec![lou], vec![pat]),
         "latest first: 18:00"
     );
+}
+
+async fn alerting_service(store: &Store, name: &str) -> ServiceId {
+    store.create_service(&NewService::parse(name, None, None).unwrap(), &CONSOLE, t0()).await.unwrap().id
+}
+
+fn delivery(service: &ServiceId, action: SignalAction, key: &str, at: Timestamp) -> Delivery {
+    let mut signal = Signal::new(action, Some(key.to_owned()));
+    signal.summary = format!("{key} is failing");
+    signal.source = "db-1".into();
+    signal.severity = Severity::Critical;
+    signal.details = serde_json::json!({"free_gb": 3});
+    Delivery {
+        service_id: service.clone(),
+        signal,
+        by: ActedBy::monitor("pagerduty key \"prod\""),
+        origin: "pagerduty".into(),
+        received_at: at,
+    }
+}
+
+async fn open_count(store: &Store, service: &ServiceId) -> usize {
+    let filter = AlertFilter {
+        service: Some(service.clone()),
+        statuses: vec![AlertStatus::Triggered, AlertStatus::Acknowledged],
+        ..Default::default()
+    };
+    store.list_alerts(&filter, None, 200).await.unwrap().len()
+}
+
+async fn signals_deduplicate_while_open_and_reopen_after_resolve(store: &Store) {
+    let service = alerting_service(store, "Payments").await;
+    let later = |s| t0() + SignedDuration::from_secs(s);
+    let outcomes = store
+        .ingest(vec![
+            delivery(&service, SignalAction::Trigger, "disk", t0()),
+            delivery(&service, SignalAction::Trigger, "disk", later(1)),
+        ])
+        .await
+        .unwrap();
+    let Outcome::Opened(first) = &outcomes[0] else { panic!("{outcomes:?}") };
+    assert_eq!(outcomes[1], Outcome::Repeated(first.clone()));
+    let outcomes =
+        store.ingest(vec![delivery(&service, SignalAction::Trigger, "disk", later(2))]).await.unwrap();
+    assert_eq!(outcomes, [Outcome::Repeated(first.clone())], "a later batch finds the stored open alert");
+    let alert = store.get_alert(first).await.unwrap();
+    assert_eq!((alert.occurrences, alert.first_seen_at, alert.last_seen_at), (3, t0(), later(2)));
+    assert_eq!(alert.priority, Priority::BusinessCritical);
+    assert_eq!(alert.details["free_gb"], 3);
+
+    store.ingest(vec![delivery(&service, SignalAction::Resolve, "disk", later(3))]).await.unwrap();
+    let outcomes =
+        store.ingest(vec![delivery(&service, SignalAction::Trigger, "disk", later(4))]).await.unwrap();
+    let Outcome::Opened(second) = &outcomes[0] else { panic!("{outcomes:?}") };
+    assert_ne!(first, second);
+    assert_eq!(store.get_alert(first).await.unwrap().status, AlertStatus::Resolved);
+    let kinds: Vec<LogKind> = store.alert_log(first).await.unwrap().iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [LogKind::Triggered, LogKind::Repeated, LogKind::Repeated, LogKind::Resolved]);
+    assert_eq!(open_count(store, &service).await, 1);
+    let ignored =
+        store.ingest(vec![delivery(&service, SignalAction::Acknowledge, "never", later(5))]).await.unwrap();
+    assert_eq!(ignored, [Outcome::Ignored]);
+}
+
+async fn concurrent_deliveries_are_all_committed_in_batches(store: &Store) {
+    let service = alerting_service(store, "Search").await;
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let store = store.clone();
+            let service = service.clone();
+            tokio::spawn(async move {
+                store
+                    .ingest(vec![
+                        delivery(&service, SignalAction::Trigger, &format!("host-{i}"), t0()),
+                        delivery(&service, SignalAction::Trigger, "hot", t0()),
+                    ])
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap().len(), 2);
+    }
+    assert_eq!(open_count(store, &service).await, 41);
+    let hot = AlertFilter { text: Some("hot".into()), ..Default::default() };
+    let found = store.list_alerts(&hot, None, 10).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].occurrences, 40);
+}
+
+async fn people_acknowledge_resolve_and_note_alerts(store: &Store) {
+    let service = alerting_service(store, "Checkout").await;
+    let ada = user(store, "Ada", Role::Responder).await;
+    let outcomes = store.ingest(vec![delivery(&service, SignalAction::Trigger, "5xx", t0())]).await.unwrap();
+    let id = outcomes[0].alert_id().unwrap().clone();
+    let by = ActedBy::user(ada.clone(), "Ada");
+    let acked = store.act_on_alert(&id, AlertAction::Acknowledge, &by, t0()).await.unwrap();
+    assert_eq!(
+        (acked.status, acked.acknowledged_by.as_ref().map(|b| b.name.as_str())),
+        (AlertStatus::Acknowledged, Some("Ada"))
+    );
+    store.act_on_alert(&id, AlertAction::Acknowledge, &by, t0()).await.expect("acknowledging twice is fine");
+    store.add_alert_note(&id, &by, "rolled back the deploy", t0()).await.unwrap();
+    let resolved = store.act_on_alert(&id, AlertAction::Resolve, &by, t0()).await.unwrap();
+    assert_eq!(resolved.resolved_by.unwrap().user_id, Some(ada));
+    assert!(is_conflict(&store.act_on_alert(&id, AlertAction::Resolve, &by, t0()).await, "status"));
+    assert!(matches!(
+        store.act_on_alert(&AlertId("nope".into()), AlertAction::Resolve, &by, t0()).await,
+        Err(StoreError::NotFound("alert"))
+    ));
+    let log = store.alert_log(&id).await.unwrap();
+    let kinds: Vec<LogKind> = log.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [LogKind::Triggered, LogKind::Acknowledged, LogKind::Note, LogKind::Resolved]);
+    assert_eq!(log[2].message, "rolled back the deploy");
+    assert_eq!(open_count(store, &service).await, 0);
+    let reopened = store.ingest(vec![delivery(&service, SignalAction::Trigger, "5xx", t0())]).await.unwrap();
+    assert!(matches!(reopened[0], Outcome::Opened(_)), "the counter and the unique key agree");
+}
+
+async fn alert_lists_filter_and_page_by_cursor(store: &Store) {
+    let payments = alerting_service(store, "Payments").await;
+    let search = alerting_service(store, "Search").await;
+    for i in 0..5 {
+        let at = t0() + SignedDuration::from_mins(i);
+        store
+            .ingest(vec![delivery(&payments, SignalAction::Trigger, &format!("pay_{i}"), at)])
+            .await
+            .unwrap();
+        store
+            .ingest(vec![delivery(&search, SignalAction::Trigger, &format!("search-{i}"), at)])
+            .await
+            .unwrap();
+    }
+    store.ingest(vec![delivery(&payments, SignalAction::Resolve, "pay_0", t0())]).await.unwrap();
+    let all = AlertFilter::default();
+    let first = store.list_alerts(&all, None, 4).await.unwrap();
+    assert_eq!(first.len(), 4);
+    assert!(first.windows(2).all(|w| w[0].first_seen_at >= w[1].first_seen_at), "newest first");
+    let cursor = Cursor { first_seen_at: first[3].first_seen_at, id: first[3].id.clone() };
+    let rest = store.list_alerts(&all, Some(&cursor), 100).await.unwrap();
+    assert_eq!(rest.len(), 6);
+    assert!(rest.iter().all(|a| !first.iter().any(|f| f.id == a.id)), "no alert twice");
+    let resolved_payments = AlertFilter {
+        service: Some(payments.clone()),
+        statuses: vec![AlertStatus::Resolved],
+        ..Default::default()
+    };
+    let found = store.list_alerts(&resolved_payments, None, 100).await.unwrap();
+    assert_eq!(found.iter().map(|a| a.dedup_key.as_str()).collect::<Vec<_>>(), ["pay_0"]);
+    let window = AlertFilter {
+        since: Some(t0() + SignedDuration::from_mins(3)),
+        until: Some(t0() + SignedDuration::from_mins(4)),
+        ..Default::default()
+    };
+    assert_eq!(store.list_alerts(&window, None, 100).await.unwrap().len(), 2);
+    let underscore = AlertFilter { text: Some("PAY_".into()), ..Default::default() };
+    assert_eq!(
+        store.list_alerts(&underscore, None, 100).await.unwrap().len(),
+        5,
+        "_ matches itself, case ignored"
+    );
+}
+
+async fn maintenance_suppresses_and_the_cap_groups_a_storm(store: &Store) {
+    let service = alerting_service(store, "Batch").await;
+    let settings = store.alert_settings(&service).await.unwrap();
+    assert_eq!(settings, AlertSettings::default());
+    let capped = settings.changed(settings.priorities, Some(None), Some(Some(2))).unwrap();
+    store.set_alert_settings(&service, &capped, &CONSOLE, t0()).await.unwrap();
+    assert_eq!(store.alert_settings(&service).await.unwrap(), capped);
+
+    let window = NewMaintenanceWindow::parse(None, "2026-11-23T11:00:00Z", Some("upgrade"), t0()).unwrap();
+    let by = ActedBy::monitor("console");
+    let created = store.create_maintenance_window(&service, &window, &by, t0()).await.unwrap();
+    assert_eq!(store.maintenance_windows(&service, t0()).await.unwrap(), std::slice::from_ref(&created));
+    let outcomes = store.ingest(vec![delivery(&service, SignalAction::Trigger, "a", t0())]).await.unwrap();
+    assert!(store.get_alert(outcomes[0].alert_id().unwrap()).await.unwrap().suppressed);
+    store
+        .end_maintenance_window(&service, &created.id, &CONSOLE, t0() + SignedDuration::from_mins(1))
+        .await
+        .unwrap();
+    let after = t0() + SignedDuration::from_mins(2);
+    assert!(store.maintenance_windows(&service, after).await.unwrap().is_empty());
+
+    let outcomes = store
+        .ingest((0..5).map(|i| delivery(&service, SignalAction::Trigger, &format!("k{i}"), after)).collect())
+        .await
+        .unwrap();
+    assert!(!store.get_alert(outcomes[0].alert_id().unwrap()).await.unwrap().suppressed);
+    let Outcome::Grouped { storm } = &outcomes[1] else { panic!("{outcomes:?}") };
+    assert!(outcomes[2..].iter().all(|o| o == &Outcome::Grouped { storm: storm.clone() }));
+    let more = store.ingest(vec![delivery(&service, SignalAction::Trigger, "k9", after)]).await.unwrap();
+    assert_eq!(more, [Outcome::Grouped { storm: storm.clone() }], "a later batch finds the open storm alert");
+    let storm_alert = store.get_alert(storm).await.unwrap();
+    assert_eq!(storm_alert.grouped, 5);
+    assert_eq!(open_count(store, &service).await, 3, "two alerts and the storm alert");
+}
+
+async fn heartbeats_check_in_and_go_down_once(store: &Store) {
+    let service = alerting_service(store, "Backups").await;
+    let new = NewHeartbeat::parse("nightly", Some(3600)).unwrap();
+    let heartbeat = store.create_heartbeat(&service, &new, "HB-SECRET", &CONSOLE, t0()).await.unwrap();
+    assert_eq!(store.find_heartbeat("HB-SECRET").await.unwrap(), Some(heartbeat.clone()));
+    assert_eq!(store.heartbeats_of(&service).await.unwrap().len(), 1);
+    let late = t0() + SignedDuration::from_mins(61);
+    assert!(store.mark_heartbeat_down(&heartbeat, late).await.unwrap());
+    assert!(!store.mark_heartbeat_down(&heartbeat, late).await.unwrap(), "down once");
+    assert!(store.check_in_heartbeat(&heartbeat.id, late).await.unwrap(), "it was down");
+    assert!(!store.check_in_heartbeat(&heartbeat.id, late).await.unwrap());
+    let stored = store.all_heartbeats().await.unwrap();
+    assert_eq!((stored[0].last_check_in_at, stored[0].down_since), (Some(late), None));
+    assert!(!store.mark_heartbeat_down(&stored[0], late).await.unwrap(), "a fresh check-in is not overdue");
+    store.delete_heartbeat(&service, &heartbeat.id, &CONSOLE, late).await.unwrap();
+    assert_eq!(store.find_heartbeat("HB-SECRET").await.unwrap(), None);
+}
+
+async fn inbound_keys_are_found_until_revoked(store: &Store) {
+    let service = alerting_service(store, "Edge").await;
+    let key = store
+        .create_integration_key(&service, IntegrationKind::Grafana, "grafana", "GF-KEY", &CONSOLE, t0())
+        .await
+        .unwrap();
+    let found = store.find_inbound_key("GF-KEY").await.unwrap().unwrap();
+    assert_eq!(
+        (found.service_id.clone(), found.kind, found.signing_secret),
+        (service.clone(), IntegrationKind::Grafana, None)
+    );
+    assert_eq!(found.rate_limit_per_minute, Some(1200));
+    store.set_key_signing(&service, &key.id, Some("hmac"), Some("X-Ts"), &CONSOLE, t0()).await.unwrap();
+    let found = store.find_inbound_key("GF-KEY").await.unwrap().unwrap();
+    assert_eq!(
+        (found.signing_secret.as_deref(), found.signing_timestamp_header.as_deref()),
+        (Some("hmac"), Some("X-Ts"))
+    );
+    assert_eq!(store.find_inbound_key("nope").await.unwrap(), None);
+    store.revoke_integration_key(&service, &key.id, &CONSOLE, t0()).await.unwrap();
+    assert_eq!(store.find_inbound_key("GF-KEY").await.unwrap(), None);
 }

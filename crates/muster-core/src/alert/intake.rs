@@ -101,7 +101,7 @@ pub struct Intake<'f> {
     changed: Vec<bool>,
     open: HashMap<(ServiceId, String), usize>,
     changes: Changes,
-    new_id: Box<dyn FnMut() -> AlertId + 'f>,
+    new_id: Box<dyn FnMut() -> AlertId + Send + 'f>,
 }
 
 impl std::fmt::Debug for Intake<'_> {
@@ -116,7 +116,7 @@ impl<'f> Intake<'f> {
     pub fn new(
         rules: HashMap<ServiceId, ServiceRules>,
         open_alerts: Vec<Alert>,
-        new_id: impl FnMut() -> AlertId + 'f,
+        new_id: impl FnMut() -> AlertId + Send + 'f,
     ) -> Self {
         let open = open_alerts
             .iter()

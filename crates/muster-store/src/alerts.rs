@@ -1,0 +1,395 @@
+//! Alerts and their logs: reading them, and the changes people make (acknowledge, resolve, note).
+//! Signals from monitors arrive through [`crate::ingest`], which shares the row mapping here.
+
+use jiff::Timestamp;
+use muster_core::{
+    alert::{
+        ActedBy, Alert, AlertLogEntry, AlertStatus, LogKind, Transition,
+        query::{AlertFilter, Cursor},
+    },
+    ids::{AlertId, ServiceId, UserId},
+};
+use serde_json::Value;
+use sqlx::{Any, AnyConnection, FromRow};
+
+use crate::{Backend, Store, StoreError, rows, sql::Sql};
+
+/// The alert columns, in the order [`AlertRow`] and the upsert use them.
+pub(crate) const ALERT_COLUMNS: [&str; 29] = [
+    "id",
+    "service_id",
+    "dedup_key",
+    "status",
+    "severity",
+    "priority",
+    "summary",
+    "source",
+    "component",
+    "alert_group",
+    "class",
+    "details",
+    "links",
+    "images",
+    "client",
+    "client_url",
+    "origin",
+    "suppressed",
+    "grouped",
+    "first_seen_at",
+    "last_seen_at",
+    "occurrences",
+    "acknowledged_at",
+    "acknowledged_by_user_id",
+    "acknowledged_by",
+    "resolved_at",
+    "resolved_by_user_id",
+    "resolved_by",
+    "updated_at",
+];
+
+#[derive(FromRow)]
+pub(crate) struct AlertRow {
+    id: String,
+    service_id: String,
+    dedup_key: String,
+    status: String,
+    severity: String,
+    priority: String,
+    summary: String,
+    source: String,
+    component: Option<String>,
+    alert_group: Option<String>,
+    class: Option<String>,
+    details: String,
+    links: String,
+    images: String,
+    client: Option<String>,
+    client_url: Option<String>,
+    origin: String,
+    suppressed: i64,
+    grouped: i64,
+    first_seen_at: i64,
+    last_seen_at: i64,
+    occurrences: i64,
+    acknowledged_at: Option<i64>,
+    acknowledged_by_user_id: Option<String>,
+    acknowledged_by: Option<String>,
+    resolved_at: Option<i64>,
+    resolved_by_user_id: Option<String>,
+    resolved_by: Option<String>,
+    updated_at: i64,
+}
+
+fn json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+fn acted_by(user_id: Option<String>, name: Option<String>) -> Option<ActedBy> {
+    name.map(|name| ActedBy { user_id: user_id.map(UserId), name })
+}
+
+fn count(value: i64) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+impl TryFrom<AlertRow> for Alert {
+    type Error = StoreError;
+
+    fn try_from(row: AlertRow) -> Result<Self, StoreError> {
+        Ok(Alert {
+            id: AlertId(row.id),
+            service_id: ServiceId(row.service_id),
+            dedup_key: row.dedup_key,
+            status: rows::parsed("status", &row.status)?,
+            severity: rows::parsed("severity", &row.severity)?,
+            priority: rows::parsed("priority", &row.priority)?,
+            summary: row.summary,
+            source: row.source,
+            component: row.component,
+            group: row.alert_group,
+            class: row.class,
+            details: json("details", &row.details)?,
+            links: json("links", &row.links)?,
+            images: json("images", &row.images)?,
+            client: row.client,
+            client_url: row.client_url,
+            origin: row.origin,
+            suppressed: row.suppressed != 0,
+            grouped: count(row.grouped),
+            first_seen_at: rows::timestamp(row.first_seen_at)?,
+            last_seen_at: rows::timestamp(row.last_seen_at)?,
+            occurrences: count(row.occurrences),
+            acknowledged_at: rows::optional_timestamp(row.acknowledged_at)?,
+            acknowledged_by: acted_by(row.acknowledged_by_user_id, row.acknowledged_by),
+            resolved_at: rows::optional_timestamp(row.resolved_at)?,
+            resolved_by: acted_by(row.resolved_by_user_id, row.resolved_by),
+            updated_at: rows::timestamp(row.updated_at)?,
+        })
+    }
+}
+
+pub(crate) fn select_alerts() -> String {
+    format!("SELECT {} FROM alerts", ALERT_COLUMNS.join(", "))
+}
+
+/// Writes alerts in their final state: new ones are inserted, known ones overwritten, in one
+/// multi-row statement per chunk.
+pub(crate) async fn upsert_alerts(conn: &mut AnyConnection, alerts: &[Alert]) -> Result<(), StoreError> {
+    const ROWS_PER_STATEMENT: usize = 200;
+    for chunk in alerts.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(format!("INSERT INTO alerts ({}) VALUES ", ALERT_COLUMNS.join(", ")));
+        for (i, alert) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            let by = |b: &Option<ActedBy>| {
+                (
+                    b.as_ref().and_then(|b| b.user_id.as_ref().map(|u| u.0.clone())),
+                    b.as_ref().map(|b| b.name.clone()),
+                )
+            };
+            let (ack_user, ack_name) = by(&alert.acknowledged_by);
+            let (res_user, res_name) = by(&alert.resolved_by);
+            sql.push("(");
+            sql.bind(alert.id.0.clone()).push(", ");
+            sql.bind(alert.service_id.0.clone()).push(", ");
+            sql.bind(alert.dedup_key.clone()).push(", ");
+            sql.bind(alert.status.as_str().to_owned()).push(", ");
+            sql.bind(alert.severity.as_str().to_owned()).push(", ");
+            sql.bind(alert.priority.as_str().to_owned()).push(", ");
+            sql.bind(alert.summary.clone()).push(", ");
+            sql.bind(alert.source.clone()).push(", ");
+            sql.bind(alert.component.clone()).push(", ");
+            sql.bind(alert.group.clone()).push(", ");
+            sql.bind(alert.class.clone()).push(", ");
+            sql.bind(alert.details.to_string()).push(", ");
+            sql.bind(serde_json::to_string(&alert.links).unwrap_or_else(|_| "[]".into())).push(", ");
+            sql.bind(serde_json::to_string(&alert.images).unwrap_or_else(|_| "[]".into())).push(", ");
+            sql.bind(alert.client.clone()).push(", ");
+            sql.bind(alert.client_url.clone()).push(", ");
+            sql.bind(alert.origin.clone()).push(", ");
+            sql.bind(i64::from(alert.suppressed)).push(", ");
+            sql.bind(i64::from(alert.grouped)).push(", ");
+            sql.bind(rows::millis(alert.first_seen_at)).push(", ");
+            sql.bind(rows::millis(alert.last_seen_at)).push(", ");
+            sql.bind(i64::from(alert.occurrences)).push(", ");
+            sql.bind(alert.acknowledged_at.map(rows::millis)).push(", ");
+            sql.bind(ack_user).push(", ");
+            sql.bind(ack_name).push(", ");
+            sql.bind(alert.resolved_at.map(rows::millis)).push(", ");
+            sql.bind(res_user).push(", ");
+            sql.bind(res_name).push(", ");
+            sql.bind(rows::millis(alert.updated_at)).push(")");
+        }
+        let updates: Vec<String> =
+            ALERT_COLUMNS[3..].iter().map(|column| format!("{column} = excluded.{column}")).collect();
+        sql.push(" ON CONFLICT (id) DO UPDATE SET ").push(&updates.join(", "));
+        sql.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Appends log entries, in order.
+pub(crate) async fn insert_log(
+    conn: &mut AnyConnection,
+    entries: &[(AlertId, AlertLogEntry)],
+) -> Result<(), StoreError> {
+    const ROWS_PER_STATEMENT: usize = 500;
+    for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(
+            "INSERT INTO alert_log (alert_id, at, kind, by_user_id, by_name, message, details) VALUES ",
+        );
+        for (i, (alert, entry)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(");
+            sql.bind(alert.0.clone()).push(", ");
+            sql.bind(rows::millis(entry.at)).push(", ");
+            sql.bind(entry.kind.as_str().to_owned()).push(", ");
+            sql.bind(entry.by.user_id.as_ref().map(|u| u.0.clone())).push(", ");
+            sql.bind(entry.by.name.clone()).push(", ");
+            sql.bind(entry.message.clone()).push(", ");
+            sql.bind(entry.details.to_string()).push(")");
+        }
+        sql.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Moves a service's open-alert counter.
+pub(crate) async fn count_open(
+    conn: &mut AnyConnection,
+    service: &ServiceId,
+    delta: i64,
+) -> Result<(), StoreError> {
+    if delta != 0 {
+        sqlx::query("UPDATE services SET open_alerts = open_alerts + $2 WHERE id = $1")
+            .bind(service.as_str())
+            .bind(delta)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+#[derive(FromRow)]
+struct LogRow {
+    at: i64,
+    kind: String,
+    by_user_id: Option<String>,
+    by_name: String,
+    message: String,
+    details: String,
+}
+
+impl TryFrom<LogRow> for AlertLogEntry {
+    type Error = StoreError;
+
+    fn try_from(row: LogRow) -> Result<Self, StoreError> {
+        Ok(AlertLogEntry {
+            at: rows::timestamp(row.at)?,
+            kind: rows::parsed("kind", &row.kind)?,
+            by: ActedBy { user_id: row.by_user_id.map(UserId), name: row.by_name },
+            message: row.message,
+            details: json("details", &row.details)?,
+        })
+    }
+}
+
+/// Reads one alert; `for_update` locks its row on PostgreSQL until the transaction ends (SQLite's
+/// single writer needs no row locks).
+async fn fetch_alert(conn: &mut AnyConnection, id: &AlertId, for_update: bool) -> Result<Alert, StoreError> {
+    let lock = if for_update { " FOR UPDATE" } else { "" };
+    let row: Option<AlertRow> = sqlx::query_as::<Any, AlertRow>(sqlx::AssertSqlSafe(format!(
+        "{} WHERE id = $1{lock}",
+        select_alerts()
+    )))
+    .bind(id.as_str())
+    .fetch_optional(conn)
+    .await?;
+    row.ok_or(StoreError::NotFound("alert"))?.try_into()
+}
+
+/// What a person did to an alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertAction {
+    Acknowledge,
+    Resolve,
+}
+
+impl Store {
+    pub async fn get_alert(&self, id: &AlertId) -> Result<Alert, StoreError> {
+        let mut conn = self.reader.acquire().await?;
+        fetch_alert(&mut conn, id, false).await
+    }
+
+    /// An alert's log, oldest first.
+    pub async fn alert_log(&self, id: &AlertId) -> Result<Vec<AlertLogEntry>, StoreError> {
+        let rows: Vec<LogRow> = sqlx::query_as::<Any, LogRow>(
+            "SELECT at, kind, by_user_id, by_name, message, details FROM alert_log WHERE alert_id = $1 ORDER BY id",
+        )
+        .bind(id.as_str())
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter().map(AlertLogEntry::try_from).collect()
+    }
+
+    /// Alerts matching `filter`, newest first, `limit` at most, after `cursor`.
+    pub async fn list_alerts(
+        &self,
+        filter: &AlertFilter,
+        cursor: Option<&Cursor>,
+        limit: u32,
+    ) -> Result<Vec<Alert>, StoreError> {
+        let mut sql = Sql::new(select_alerts());
+        sql.push(" WHERE 1 = 1");
+        if let Some(service) = &filter.service {
+            sql.push(" AND service_id = ").bind(service.0.clone());
+        }
+        if !filter.statuses.is_empty() {
+            sql.push(" AND status IN ").list(filter.statuses.iter().map(|s| s.as_str().to_owned()));
+        }
+        if let Some(since) = filter.since {
+            sql.push(" AND first_seen_at >= ").bind(rows::millis(since));
+        }
+        if let Some(until) = filter.until {
+            sql.push(" AND first_seen_at < ").bind(rows::millis(until));
+        }
+        if let Some(text) = &filter.text {
+            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+            sql.push(" AND (lower(summary) LIKE ").bind(pattern.clone());
+            sql.push(" ESCAPE '\\' OR lower(source) LIKE ").bind(pattern.clone());
+            sql.push(" ESCAPE '\\' OR lower(dedup_key) LIKE ").bind(pattern);
+            sql.push(" ESCAPE '\\')");
+        }
+        if let Some(cursor) = cursor {
+            let at = rows::millis(cursor.first_seen_at);
+            sql.push(" AND (first_seen_at < ").bind(at);
+            sql.push(" OR (first_seen_at = ").bind(at);
+            sql.push(" AND id < ").bind(cursor.id.0.clone()).push("))");
+        }
+        sql.push(" ORDER BY first_seen_at DESC, id DESC LIMIT ").bind(i64::from(limit));
+        let rows: Vec<AlertRow> = sql.query_as().fetch_all(&self.reader).await?;
+        rows.into_iter().map(Alert::try_from).collect()
+    }
+
+    /// A person acknowledges or resolves an alert. Acknowledging an acknowledged alert changes
+    /// nothing; acting on a resolved one is a conflict.
+    pub async fn act_on_alert(
+        &self,
+        id: &AlertId,
+        action: AlertAction,
+        by: &ActedBy,
+        now: Timestamp,
+    ) -> Result<Alert, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let mut alert = fetch_alert(&mut tx, id, self.backend == Backend::Postgres).await?;
+        let transition = match action {
+            AlertAction::Acknowledge => alert.acknowledge(by, Value::Null, now),
+            AlertAction::Resolve => alert.resolve(by, Value::Null, now),
+        }
+        .map_err(|_| StoreError::conflict("status", "the alert is already resolved"))?;
+        if let Transition::Changed(entry) = transition {
+            upsert_alerts(&mut tx, std::slice::from_ref(&alert)).await?;
+            insert_log(&mut tx, &[(alert.id.clone(), entry)]).await?;
+            if alert.status == AlertStatus::Resolved {
+                count_open(&mut tx, &alert.service_id, -1).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(alert)
+    }
+
+    /// Adds a person's note to an alert's log.
+    pub async fn add_alert_note(
+        &self,
+        id: &AlertId,
+        by: &ActedBy,
+        note: &str,
+        now: Timestamp,
+    ) -> Result<AlertLogEntry, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        fetch_alert(&mut tx, id, self.backend == Backend::Postgres).await?;
+        let entry = AlertLogEntry {
+            at: now,
+            kind: LogKind::Note,
+            by: by.clone(),
+            message: note.to_owned(),
+            details: Value::Null,
+        };
+        insert_log(&mut tx, &[(id.clone(), entry.clone())]).await?;
+        sqlx::query("UPDATE alerts SET updated_at = $2 WHERE id = $1")
+            .bind(id.as_str())
+            .bind(rows::millis(now))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
+}
+
+/// Makes `%` and `_` in user text match themselves in a LIKE pattern.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
