@@ -17,6 +17,11 @@ pub enum Permission {
     ManageSchedules,
     /// Read the audit log.
     ReadAuditLog,
+    /// Read alerts and their logs.
+    ReadAlerts,
+    /// Raise, acknowledge, resolve and annotate alerts; set alert settings, maintenance windows
+    /// and heartbeats of services.
+    RespondToAlerts,
 }
 
 impl Role {
@@ -24,8 +29,11 @@ impl Role {
     /// services and schedules; admins also manage people and read the audit log.
     pub fn allows(self, permission: Permission) -> bool {
         match permission {
-            Permission::ReadDirectory => true,
-            Permission::ManageTeams | Permission::ManageServices | Permission::ManageSchedules => {
+            Permission::ReadDirectory | Permission::ReadAlerts => true,
+            Permission::ManageTeams
+            | Permission::ManageServices
+            | Permission::ManageSchedules
+            | Permission::RespondToAlerts => {
                 matches!(self, Role::Admin | Role::Responder)
             }
             Permission::ManageUsers | Permission::ReadAuditLog => self == Role::Admin,
@@ -40,13 +48,21 @@ mod tests {
     #[test]
     fn permission_table() {
         let table = [
-            (Role::Admin, [true, true, true, true, true]),
-            (Role::Responder, [true, false, true, true, false]),
-            (Role::Stakeholder, [true, false, false, false, false]),
+            (Role::Admin, [true, true, true, true, true, true, true]),
+            (Role::Responder, [true, false, true, true, false, true, true]),
+            (Role::Stakeholder, [true, false, false, false, false, true, false]),
         ];
         for (role, expected) in table {
-            let got = [ReadDirectory, ManageUsers, ManageTeams, ManageServices, ReadAuditLog]
-                .map(|p| role.allows(p));
+            let got = [
+                ReadDirectory,
+                ManageUsers,
+                ManageTeams,
+                ManageServices,
+                ReadAuditLog,
+                ReadAlerts,
+                RespondToAlerts,
+            ]
+            .map(|p| role.allows(p));
             assert_eq!(got, expected, "{role}");
         }
     }

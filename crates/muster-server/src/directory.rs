@@ -95,7 +95,7 @@ pub struct CreateToken {
 }
 
 /// Deserializes a field that may be absent (leave as is), `null` (clear) or a value (set).
-fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
+pub fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(deserializer).map(Some)

@@ -26,6 +26,8 @@ pub enum Topic {
     Team,
     Service,
     Schedule,
+    Alert,
+    Heartbeat,
 }
 
 impl Topic {
@@ -35,6 +37,8 @@ impl Topic {
             Topic::Team => "team",
             Topic::Service => "service",
             Topic::Schedule => "schedule",
+            Topic::Alert => "alert",
+            Topic::Heartbeat => "heartbeat",
         }
     }
 }

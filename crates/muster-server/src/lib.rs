@@ -4,6 +4,7 @@
 //! This is the only crate with HTTP and HTML. It holds no SQL: everything stored goes through
 //! `muster_store::Store`.
 
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod calendar;
@@ -16,6 +17,8 @@ pub mod error;
 pub mod events;
 pub mod handoffs;
 mod health;
+pub mod heartbeats;
+mod ingest;
 pub mod json;
 pub mod login_limit;
 mod metrics;
@@ -52,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(ui::router())
         .merge(calendar::router())
+        .merge(ingest::router())
         // The page is public; the document it loads needs a signed-in caller like the rest of /api/v1.
         .merge(SwaggerUi::new("/api/docs").config(utoipa_swagger_ui::Config::from(api::OPENAPI_PATH)))
         .route("/healthz", get(health::healthz))
@@ -108,6 +112,7 @@ pub async fn serve(config: Config, demo: bool) -> Result<(), Box<dyn std::error:
     let public_url = config.public_url();
     let state = AppState::new(store.clone(), clock, config);
     tokio::spawn(handoffs::run(state.clone()));
+    tokio::spawn(heartbeats::run(state.clone()));
     tracing::info!(listen = %listener.local_addr()?, public_url = %public_url, "Muster is serving");
     eprintln!("Muster is serving at {public_url} (API docs at {public_url}/api/docs)");
     run(listener, state, shutdown_signal()).await?;

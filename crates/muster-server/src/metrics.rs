@@ -15,6 +15,8 @@ use prometheus_client::{
     registry::Registry,
 };
 
+use muster_core::alert::{Outcome, SignalAction};
+
 use crate::{error::ApiError, state::AppState};
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -36,6 +38,17 @@ struct PoolLabels {
     state: String,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FormatLabels {
+    format: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RejectionLabels {
+    format: String,
+    reason: String,
+}
+
 type LatencyFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
 pub struct Metrics {
@@ -43,6 +56,10 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: LatencyFamily,
     pool_connections: Family<PoolLabels, Gauge>,
+    alerts_received: Family<FormatLabels, Counter>,
+    alerts_deduplicated: Family<FormatLabels, Counter>,
+    alerts_rejected: Family<RejectionLabels, Counter>,
+    alerts_rate_limited: Family<FormatLabels, Counter>,
 }
 
 impl fmt::Debug for Metrics {
@@ -77,7 +94,65 @@ impl Metrics {
             "Database pool connections, by pool and state (idle or in use)",
             pool_connections.clone(),
         );
-        Metrics { registry, requests, latency, pool_connections }
+        let alerts_received = Family::<FormatLabels, Counter>::default();
+        let alerts_deduplicated = Family::<FormatLabels, Counter>::default();
+        let alerts_rejected = Family::<RejectionLabels, Counter>::default();
+        let alerts_rate_limited = Family::<FormatLabels, Counter>::default();
+        registry.register(
+            "alerts_received",
+            "Alert events accepted and committed, by inbound format",
+            alerts_received.clone(),
+        );
+        registry.register(
+            "alerts_deduplicated",
+            "Triggers that landed on an alert already open (repeats and storm grouping), by format",
+            alerts_deduplicated.clone(),
+        );
+        registry.register(
+            "alerts_rejected",
+            "Inbound alert requests refused, by format and reason",
+            alerts_rejected.clone(),
+        );
+        registry.register(
+            "alerts_rate_limited",
+            "Inbound alert requests refused by a service's rate limit, by format",
+            alerts_rate_limited.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            pool_connections,
+            alerts_received,
+            alerts_deduplicated,
+            alerts_rejected,
+            alerts_rate_limited,
+        }
+    }
+
+    /// Counts committed alert events of one format.
+    pub fn alerts_ingested(&self, format: &str, actions: &[SignalAction], outcomes: &[Outcome]) {
+        let labels = FormatLabels { format: format.to_owned() };
+        self.alerts_received.get_or_create(&labels).inc_by(outcomes.len() as u64);
+        let deduplicated = actions
+            .iter()
+            .zip(outcomes)
+            .filter(|(action, outcome)| {
+                **action == SignalAction::Trigger
+                    && matches!(outcome, Outcome::Repeated(_) | Outcome::Grouped { .. })
+            })
+            .count();
+        self.alerts_deduplicated.get_or_create(&labels).inc_by(deduplicated as u64);
+    }
+
+    /// Counts a refused inbound request.
+    pub fn alert_rejected(&self, format: &str, reason: &str) {
+        if reason == "rate_limited" {
+            self.alerts_rate_limited.get_or_create(&FormatLabels { format: format.to_owned() }).inc();
+        }
+        self.alerts_rejected
+            .get_or_create(&RejectionLabels { format: format.to_owned(), reason: reason.to_owned() })
+            .inc();
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use muster_core::clock::Clock;
 use muster_store::Store;
 
-use crate::{config::Config, events::EventBus, login_limit::LoginLimiter, metrics::Metrics};
+use crate::{
+    config::Config, events::EventBus, ingest::RateLimiter, login_limit::LoginLimiter, metrics::Metrics,
+};
 
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -15,6 +17,7 @@ pub struct AppState {
     pub events: EventBus,
     pub metrics: Arc<Metrics>,
     pub login_limiter: Arc<LoginLimiter>,
+    pub rate_limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -26,6 +29,7 @@ impl AppState {
             events: EventBus::new(),
             metrics: Arc::new(Metrics::new()),
             login_limiter: Arc::new(LoginLimiter::default()),
+            rate_limiter: Arc::new(RateLimiter::default()),
         }
     }
 

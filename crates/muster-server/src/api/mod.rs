@@ -3,6 +3,7 @@
 //! Handlers parse input at the edge into core types, check the caller's permission, call the store,
 //! publish a change event, and answer JSON. Errors are always [`ApiError`](crate::error::ApiError).
 
+mod alerts;
 mod audit;
 mod schedules;
 mod services;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(tokens::router())
         .merge(audit::router())
         .merge(schedules::router())
+        .merge(alerts::router())
 }
 
 /// The OpenAPI document, for signed-in callers (the docs page sends the session cookie).
@@ -45,7 +47,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
 
 #[derive(Debug, OpenApi)]
 #[openapi(
-    info(title = "Muster API", description = "Incident management: users, teams, services and on-call schedules. \
+    info(title = "Muster API", description = "Incident management: users, teams, services, on-call schedules and alerts. \
         Authenticate with an API token as `Authorization: Bearer <token>` (create one with \
         `muster token create` or on the Settings page)."),
     paths(
@@ -61,6 +63,9 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         schedules::add_override, schedules::take_pager, schedules::remove_override,
         schedules::list_cover, schedules::ask_for_cover, schedules::accept_cover, schedules::withdraw_cover, schedules::set_participants,
         crate::calendar::create_feed, crate::calendar::revoke_feed,
+        alerts::list, alerts::raise, alerts::get_one, alerts::acknowledge, alerts::resolve, alerts::add_note,
+        alerts::settings, alerts::change_settings, alerts::maintenance, alerts::start_maintenance, alerts::end_maintenance,
+        alerts::heartbeats, alerts::create_heartbeat, alerts::delete_heartbeat, alerts::set_signing,
         events::stream,
     ),
     components(schemas(crate::error::ErrorBody, events::ChangeEvent)),
@@ -73,6 +78,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         (name = "audit", description = "Who changed what, when"),
         (name = "schedules", description = "On-call schedules: rotations, rules and overrides"),
         (name = "on call", description = "Who is on call, and their shifts"),
+        (name = "alerts", description = "Alerts from monitoring, and each service's alert settings, maintenance windows and heartbeats. Monitors send alerts to the ingestion routes (see the README), not here"),
         (name = "events", description = "Live change events over server-sent events"),
     )
 )]

@@ -29,6 +29,13 @@ pub struct Person {
     pub token: String,
 }
 
+/// A service and the key its monitor uses.
+pub struct Monitor {
+    pub service_id: String,
+    pub key: String,
+    pub key_id: String,
+}
+
 /// A JSON reply: status and body.
 #[derive(Debug)]
 pub struct Reply {
@@ -158,6 +165,55 @@ impl TestApp {
         let reply = self.post("/api/v1/services", token, json!({ "name": name, "team_id": team_id })).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
         reply.body
+    }
+
+    /// A service with one integration key of `kind`, as a monitor would be set up.
+    pub async fn monitored_service(&self, name: &str, kind: &str) -> Monitor {
+        let service = self.create_service(&self.admin_token, name, None).await;
+        let service_id = service["id"].as_str().expect("service id").to_owned();
+        let reply = self
+            .post(&format!("/api/v1/services/{service_id}/keys"), &self.admin_token, json!({"kind": kind}))
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+        let key = reply.body["key"].as_str().expect("key").to_owned();
+        let key_id = reply.body["id"].as_str().expect("key id").to_owned();
+        Monitor { service_id, key, key_id }
+    }
+
+    /// Posts a body exactly as given, with extra headers, as a monitor would.
+    pub async fn send(&self, path: &str, headers: &[(&str, &str)], body: impl Into<reqwest::Body>) -> Reply {
+        let mut request = reqwest::Client::new().post(format!("{}{path}", self.address)).body(body);
+        let mut typed = false;
+        for (name, value) in headers {
+            typed |= name.eq_ignore_ascii_case("content-type");
+            request = request.header(*name, *value);
+        }
+        if !typed {
+            request = request.header("content-type", "application/json");
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        let retry_after =
+            response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let text = response.text().await.expect("a readable body");
+        let mut body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if let Some(retry_after) = retry_after {
+            body["retry_after_header"] = json!(retry_after);
+        }
+        Reply { status, body }
+    }
+
+    /// Posts JSON as a monitor would.
+    pub async fn send_json(&self, path: &str, headers: &[(&str, &str)], body: Value) -> Reply {
+        self.send(path, headers, body.to_string()).await
+    }
+
+    /// Every alert of a service, newest first.
+    pub async fn alerts_of(&self, service_id: &str) -> Vec<Value> {
+        let reply =
+            self.get(&format!("/api/v1/alerts?service={service_id}&limit=200"), &self.admin_token).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        reply.body["alerts"].as_array().expect("alerts").clone()
     }
 
     /// The names of the services the API lists.

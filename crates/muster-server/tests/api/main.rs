@@ -1,6 +1,7 @@
 //! The server's integration tests: one binary, each test against its own server on a random port
 //! with a fresh database and a manual clock, over real HTTP.
 
+mod alerts;
 mod auth;
 mod browser;
 mod calendar;
@@ -8,6 +9,7 @@ mod demo;
 mod directory;
 mod events;
 mod helpers;
+mod ingest;
 mod postgres;
 mod probes;
 mod schedules;
