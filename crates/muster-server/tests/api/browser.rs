@@ -5,7 +5,7 @@
 
 use std::{
     net::TcpListener,
-    path::{Path, PathBuf},
+    path::Path,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
@@ -13,7 +13,7 @@ use std::{
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{PASSWORD, TestApp, find_program, skip_or_fail};
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -32,23 +32,17 @@ impl Drop for WebDriver {
     }
 }
 
-fn find(program: &str, fallbacks: &[&str]) -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH")
-        .and_then(|path| std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file()));
-    on_path.or_else(|| fallbacks.iter().map(PathBuf::from).find(|p| p.is_file()))
-}
-
 impl WebDriver {
     async fn start(test: &str) -> Option<Self> {
         crate::helpers::use_ring_for_tls();
-        let driver = find("chromedriver", &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]);
-        let browser =
-            find("chromium", &["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]);
+        let driver =
+            find_program("chromedriver", &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]);
+        let browser = find_program(
+            "chromium",
+            &["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"],
+        );
         let (Some(driver), Some(browser)) = (driver, browser) else {
-            if std::env::var("CI").is_ok_and(|ci| ci == "true") {
-                panic!("browser test {test} cannot run under CI=true: chromedriver or chromium is missing");
-            }
-            eprintln!("\n*** SKIPPED browser test {test}: install chromium and chromium-driver ***\n");
+            skip_or_fail(&format!("browser test {test}"), "install chromium and chromium-driver");
             return None;
         };
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();

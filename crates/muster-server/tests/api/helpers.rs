@@ -318,3 +318,18 @@ pub fn csrf_token(html: &str) -> String {
     let start = html.find(marker).map(|i| i + marker.len()).expect("the page has a form with a CSRF token");
     html[start..].split('"').next().unwrap_or_default().to_owned()
 }
+
+/// A program on the PATH, or at the first of `fallbacks` that exists.
+pub fn find_program(program: &str, fallbacks: &[&str]) -> Option<std::path::PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .and_then(|path| std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file()));
+    on_path.or_else(|| fallbacks.iter().map(std::path::PathBuf::from).find(|p| p.is_file()))
+}
+
+/// Whether a suite whose dependency is missing must fail rather than skip.
+pub fn skip_or_fail(suite: &str, missing: &str) {
+    if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+        panic!("{suite} cannot run under CI=true: {missing}");
+    }
+    eprintln!("\n*** SKIPPED {suite}: {missing} ***\n");
+}

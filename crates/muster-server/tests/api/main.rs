@@ -1,6 +1,7 @@
 //! The server's integration tests: one binary, each test against its own server on a random port
 //! with a fresh database and a manual clock, over real HTTP.
 
+mod alertmanager;
 mod alerts;
 mod auth;
 mod browser;
