@@ -287,19 +287,97 @@ fn oncall_and_schedules_from_the_command_line() {
     assert!(stdout(&shown).contains("On call now: Ops Lead"), "{}", stdout(&shown));
 }
 
-/// POSTs JSON with the standard library only, so the test needs no HTTP client crate of its own.
-fn post_json(base: &str, token: &str, path: &str, body: &str) -> serde_json::Value {
+/// One HTTP/1.1 request with the standard library only, so the tests need no HTTP client crate of
+/// their own. Returns the status and the body.
+fn http(
+    base: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> std::io::Result<(u16, String)> {
     use std::io::{Read, Write};
     let address = base.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    let mut stream = std::net::TcpStream::connect(address)?;
+    let authorization = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
     let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{authorization}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    stream.write_all(request.as_bytes()).expect("send");
+    stream.write_all(request.as_bytes())?;
     let mut reply = String::new();
-    stream.read_to_string(&mut reply).expect("read");
-    let (head, rest) = reply.split_once("\r\n\r\n").expect("a reply");
-    assert!(head.starts_with("HTTP/1.1 201"), "{head}\n{rest}");
-    serde_json::from_str(rest).expect("JSON body")
+    stream.read_to_string(&mut reply)?;
+    let (head, rest) = reply
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "no reply"))?;
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    Ok((status, rest.to_owned()))
+}
+
+/// POSTs JSON and expects 201 Created.
+fn post_json(base: &str, token: &str, path: &str, body: &str) -> serde_json::Value {
+    let (status, reply) = http(base, "POST", path, Some(token), body).expect("the server answers");
+    assert_eq!(status, 201, "{reply}");
+    serde_json::from_str(&reply).expect("JSON body")
+}
+
+#[test]
+fn every_alert_that_got_a_2xx_survives_a_sigkill() {
+    let workspace = Workspace::new();
+    let token = bootstrap(&workspace);
+    let server = workspace.serve();
+    let service = post_json(&server.url, &token, "/api/v1/services", r#"{"name": "Crash test"}"#);
+    let service_id = service["id"].as_str().expect("service id").to_owned();
+    let settings = format!("/api/v1/services/{service_id}/alert-settings");
+    let unlimited = r#"{"rate_limit_per_minute": null, "open_alert_cap": null}"#;
+    assert_eq!(http(&server.url, "PATCH", &settings, Some(&token), unlimited).expect("patch").0, 200);
+    let key = post_json(
+        &server.url,
+        &token,
+        &format!("/api/v1/services/{service_id}/keys"),
+        r#"{"kind": "generic"}"#,
+    );
+    let ingest = format!("/api/v1/ingest/generic/{}", key["key"].as_str().expect("key"));
+
+    let senders: Vec<_> = (0..4)
+        .map(|sender| {
+            let (url, ingest) = (server.url.clone(), ingest.clone());
+            std::thread::spawn(move || {
+                let mut acknowledged = Vec::new();
+                for i in 0.. {
+                    let dedup_key = format!("crash-{sender}-{i}");
+                    let body = format!(r#"{{"summary": "alert {dedup_key}", "dedup_key": "{dedup_key}"}}"#);
+                    match http(&url, "POST", &ingest, None, &body) {
+                        Ok((202, _)) => acknowledged.push(dedup_key),
+                        Ok((status, reply)) => panic!("unexpected {status}: {reply}"),
+                        Err(_) => break,
+                    }
+                }
+                acknowledged
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    drop(server);
+    let acknowledged: Vec<String> = senders.into_iter().flat_map(|s| s.join().expect("sender")).collect();
+    assert!(acknowledged.len() > 50, "the senders got going: {}", acknowledged.len());
+
+    let restarted = workspace.serve();
+    let mut stored = std::collections::HashSet::new();
+    let mut cursor = String::new();
+    loop {
+        let path = format!("/api/v1/alerts?service={service_id}&limit=200&cursor={cursor}");
+        let (status, body) = http(&restarted.url, "GET", &path, Some(&token), "").expect("list");
+        assert_eq!(status, 200, "{body}");
+        let page: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        for alert in page["alerts"].as_array().expect("alerts") {
+            stored.insert(alert["dedup_key"].as_str().expect("dedup key").to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    let lost: Vec<&String> = acknowledged.iter().filter(|k| !stored.contains(*k)).collect();
+    assert!(lost.is_empty(), "{} of {} acknowledged alerts lost: {lost:?}", lost.len(), acknowledged.len());
 }
