@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use muster_core::user::Role;
 use muster_server::config::{self, Config};
 
-use crate::{client::ClientSettings, console, oncall, remote};
+use crate::{alert, client::ClientSettings, console, oncall, remote};
 
 #[derive(Debug, Parser)]
 #[command(name = "muster", version, about = "Muster: on-call, incidents and postmortems in one binary.")]
@@ -68,6 +68,63 @@ enum Command {
     /// On-call schedules, through the server.
     #[command(subcommand)]
     Schedule(ScheduleCommand),
+    /// Alerts, through the server.
+    #[command(subcommand)]
+    Alert(AlertCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AlertCommand {
+    /// Raise an alert on a service by hand; it deduplicates like any monitor's.
+    Send {
+        /// The service's id.
+        #[arg(long)]
+        service: String,
+        #[arg(long)]
+        summary: String,
+        /// Repeats with the same key while the alert is open count on it (made up when absent).
+        #[arg(long)]
+        dedup_key: Option<String>,
+        /// critical, error (default), warning or info.
+        #[arg(long)]
+        severity: Option<String>,
+        /// What is affected, such as a host name (default: your name).
+        #[arg(long)]
+        source: Option<String>,
+        /// Any JSON value kept with the alert.
+        #[arg(long)]
+        details: Option<String>,
+    },
+    /// List alerts, newest first.
+    List {
+        /// Only this service's alerts (its id).
+        #[arg(long)]
+        service: Option<String>,
+        /// Comma-separated: triggered, acknowledged, resolved.
+        #[arg(long)]
+        status: Option<String>,
+        /// First seen at or after this RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+        /// First seen before this RFC 3339 time.
+        #[arg(long)]
+        until: Option<String>,
+        /// Words in the summary, source or dedup key.
+        #[arg(long = "query", short = 'q')]
+        query: Option<String>,
+        /// Continue after a previous page (printed at its end).
+        #[arg(long)]
+        cursor: Option<String>,
+        /// How many to show (1 to 200).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Show an alert and its log.
+    Show { id: String },
+    /// Acknowledge an alert: you are on it.
+    Ack { id: String },
+    /// Resolve an alert.
+    Resolve { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -211,6 +268,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = || ClientSettings::resolve(cli.server.clone(), cli.token.clone());
     let json = cli.json;
     match cli.command {
+        Command::Alert(command) => alert_command(&settings()?, command, json).await,
         Command::Config(ConfigCommand::Example) => {
             print!("{}", config::EXAMPLE);
             Ok(())
@@ -258,6 +316,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let request = oncall::OverrideRequest { kind, person, cover, start, end };
             oncall::add_override(&settings()?, &id, request, json).await
         }
+    }
+}
+
+async fn alert_command(settings: &ClientSettings, command: AlertCommand, json: bool) -> anyhow::Result<()> {
+    match command {
+        AlertCommand::Send { service, summary, dedup_key, severity, source, details } => {
+            let new = alert::NewAlert { service, summary, dedup_key, severity, source, details };
+            alert::send(settings, new, json).await
+        }
+        AlertCommand::List { service, status, since, until, query, cursor, limit } => {
+            let filters = alert::Filters { service, status, since, until, query, cursor, limit };
+            alert::list(settings, &filters, json).await
+        }
+        AlertCommand::Show { id } => alert::show(settings, &id, json).await,
+        AlertCommand::Ack { id } => alert::act(settings, &id, "acknowledge", json).await,
+        AlertCommand::Resolve { id } => alert::act(settings, &id, "resolve", json).await,
     }
 }
 

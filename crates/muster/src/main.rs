@@ -2,6 +2,7 @@
 //! server (`user create`, `token create`), and is the command-line client of a running server
 //! (`login`, `service …`, `team …`, `user list|show`, `oncall now`, `schedule …`).
 
+mod alert;
 mod cli;
 mod client;
 mod console;

@@ -11,7 +11,7 @@ use crate::{
 };
 
 /// `?name=value&…` for the values that are given, form-encoded (`+` in an offset survives).
-fn query(pairs: &[(&str, Option<&str>)]) -> String {
+pub fn query(pairs: &[(&str, Option<&str>)]) -> String {
     let mut url = reqwest::Url::parse("http://query.invalid/").expect("a valid URL");
     {
         let mut query = url.query_pairs_mut();

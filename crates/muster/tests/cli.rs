@@ -381,3 +381,64 @@ fn every_alert_that_got_a_2xx_survives_a_sigkill() {
     let lost: Vec<&String> = acknowledged.iter().filter(|k| !stored.contains(*k)).collect();
     assert!(lost.is_empty(), "{} of {} acknowledged alerts lost: {lost:?}", lost.len(), acknowledged.len());
 }
+
+#[test]
+fn alerts_are_sent_listed_shown_acknowledged_and_resolved_from_the_command_line() {
+    let workspace = Workspace::new();
+    let token = bootstrap(&workspace);
+    let server = workspace.serve();
+    let with = |args: &[&str]| {
+        let mut all = vec!["--server", server.url.as_str(), "--token", token.as_str()];
+        all.extend_from_slice(args);
+        workspace.run(&all)
+    };
+    let service = post_json(&server.url, &token, "/api/v1/services", r#"{"name": "Checkout"}"#);
+    let service_id = service["id"].as_str().expect("service id");
+    let send = |summary: &str| {
+        with(&[
+            "alert",
+            "send",
+            "--service",
+            service_id,
+            "--summary",
+            summary,
+            "--dedup-key",
+            "5xx",
+            "--severity",
+            "critical",
+        ])
+    };
+    let sent = send("Checkout returns 500s");
+    assert!(stdout(&sent).contains("(opened), dedup key 5xx"), "{}{}", stdout(&sent), stderr(&sent));
+    let again = send("Checkout returns 500s");
+    assert!(stdout(&again).contains("(repeated)"), "{}", stdout(&again));
+
+    let listed = with(&["--json", "alert", "list", "--service", service_id, "--status", "triggered"]);
+    let page: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("JSON");
+    let id = page["alerts"][0]["id"].as_str().expect("an alert").to_owned();
+    assert_eq!(page["alerts"][0]["occurrences"], 2);
+    let table = with(&["alert", "list", "-q", "500s"]);
+    assert!(
+        stdout(&table).contains("STATUS") && stdout(&table).contains("business_critical"),
+        "{}",
+        stdout(&table)
+    );
+
+    let acked = with(&["alert", "ack", &id]);
+    assert!(stdout(&acked).contains("is acknowledged"), "{}{}", stdout(&acked), stderr(&acked));
+    let resolved = with(&["alert", "resolve", &id]);
+    assert!(stdout(&resolved).contains("is resolved"));
+    let twice = with(&["alert", "resolve", &id]);
+    assert!(!twice.status.success());
+    assert!(stderr(&twice).contains("already resolved"), "{}", stderr(&twice));
+    let shown = with(&["alert", "show", &id]);
+    let text = stdout(&shown);
+    assert!(
+        text.contains("Seen 2 times") && text.contains("acknowledged") && text.contains("Ops Lead"),
+        "{text}"
+    );
+
+    let bad = with(&["alert", "send", "--service", service_id, "--summary", "x", "--severity", "high"]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("severity"), "{}", stderr(&bad));
+}
