@@ -5,8 +5,10 @@
 //! CSRF token in a hidden `csrf_token` field, and writes answer with a redirect (post/redirect/get).
 //! With JavaScript, htmx boosts navigation and lists refresh live from `/api/v1/events`.
 
+mod alerts;
 mod layout;
 mod schedules;
+mod service_alerts;
 mod services;
 mod session;
 mod settings;
@@ -33,12 +35,17 @@ use crate::{
 
 pub use layout::{Layout, Pager, reader_zone};
 
+/// For templates that show a form only to those who may respond to alerts.
+pub const RESPOND: muster_core::authz::Permission = muster_core::authz::Permission::RespondToAlerts;
+
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/services") }))
+        .route("/", get(|| async { Redirect::to("/alerts") }))
         .route("/static/{file}", get(static_file))
         .merge(session::router())
+        .merge(alerts::router())
         .merge(services::router())
+        .merge(service_alerts::router())
         .merge(schedules::router())
         .merge(teams::router())
         .merge(users::router())

@@ -7,6 +7,10 @@ use axum::{
 };
 use muster_core::{
     FieldError,
+    alert::{
+        Priority,
+        settings::{AlertSettings, MaintenanceWindow},
+    },
     authz::Permission,
     ids::{IntegrationKeyId, ServiceId, TeamId},
     page::Page,
@@ -20,6 +24,7 @@ use super::{
     render, see_other,
 };
 use crate::{
+    alerts::{self, HeartbeatView},
     api::IntegrationKeyView,
     auth::Caller,
     directory::{self, CreateKey, CreateService, UpdateService},
@@ -79,6 +84,10 @@ struct ServicePage {
     layout: Layout,
     service: Service,
     keys: Vec<IntegrationKeyView>,
+    settings: AlertSettings,
+    maintenance: Vec<MaintenanceWindow>,
+    heartbeats: Vec<HeartbeatView>,
+    can_respond: bool,
     teams: Vec<Team>,
     can_manage: bool,
     draft: ServiceForm,
@@ -133,7 +142,25 @@ async fn create(State(state): State<AppState>, CsrfForm { caller, form }: CsrfFo
     }
 }
 
-async fn service_page(
+impl ServicePage {
+    /// The priority a severity maps to, for the settings form's selects.
+    fn maps(&self, severity: &str, priority: &Priority) -> bool {
+        let p = &self.settings.priorities;
+        let current = match severity {
+            "critical" => p.critical,
+            "error" => p.error,
+            "warning" => p.warning,
+            _ => p.info,
+        };
+        current == *priority
+    }
+
+    fn limit(value: &Option<u32>) -> String {
+        value.map(|v| v.to_string()).unwrap_or_default()
+    }
+}
+
+pub(super) async fn service_page(
     state: &AppState,
     caller: &Caller,
     id: &ServiceId,
@@ -145,9 +172,16 @@ async fn service_page(
     let public_url = state.config.public_url();
     let keys = state.store.list_integration_keys(id).await.map_err(ApiError::from)?;
     let status = form_status(&errors);
+    let settings = state.store.alert_settings(id).await.map_err(ApiError::from)?;
+    let maintenance = state.store.maintenance_windows(id, state.now()).await.map_err(ApiError::from)?;
+    let heartbeats = alerts::heartbeats(state, caller, id).await?;
     let page = ServicePage {
         layout: Layout::new(caller, "services", done, state.now()),
         keys: keys.into_iter().map(|k| IntegrationKeyView::new(k, &public_url)).collect(),
+        settings,
+        maintenance,
+        heartbeats,
+        can_respond: caller.user.role.allows(Permission::RespondToAlerts),
         teams: all_teams(state).await?,
         can_manage: caller.user.role.allows(Permission::ManageServices),
         draft: draft.unwrap_or_else(|| ServiceForm::of(&service)),

@@ -206,3 +206,35 @@ async fn a_responder_signs_in_creates_a_service_and_sees_it_listed_and_updated_l
     browser.screenshot("schedule").await;
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn an_alert_from_a_monitor_appears_live_and_is_acknowledged_with_one_click() {
+    let Some(browser) = WebDriver::start("an_alert_from_a_monitor_appears_live").await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    app.person("Grace Hopper", muster_core::user::Role::Responder).await;
+    let pd = app.monitored_service("Checkout", "pagerduty").await;
+
+    browser.go(&format!("{}/alerts", app.address)).await;
+    browser.type_into("input[name=email]", "grace.hopper@example.com").await;
+    browser.type_into("input[name=password]", PASSWORD).await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_text("#alert-list", "No alerts match").await;
+
+    // A monitor pages while the list is open: it shows up without a reload.
+    let event = json!({"routing_key": pd.key, "event_action": "trigger", "dedup_key": "latency",
+        "payload": {"summary": "Checkout p99 latency over 2 s", "source": "lb-1", "severity": "critical"}});
+    assert_eq!(app.send_json("/v2/enqueue", &[], event).await.status, reqwest::StatusCode::ACCEPTED);
+    browser.wait_for_text("#alert-list", "Checkout p99 latency over 2 s").await;
+    browser.wait_for_text("#alert-list", "triggered").await;
+    browser.screenshot("alerts").await;
+
+    browser.click("#alert-list a[href^='/alerts/']").await;
+    browser.wait_for_text("h1", "Checkout p99 latency over 2 s").await;
+    browser.click("form[action$='/acknowledge'] button").await;
+    browser.wait_for_text(".notice", "Alert acknowledged").await;
+    browser.wait_for_text("#alert", "Acknowledged 2026-11-23 09:00 GMT by Grace Hopper").await;
+    browser.screenshot("alert").await;
+    browser.quit().await;
+}

@@ -305,3 +305,132 @@ async fn cover_is_asked_for_and_taken_through_the_schedule_page() {
     assert!(after.text.contains("Liz covers for Lou"));
     assert!(after.text.contains("18:00–22:00 Liz"));
 }
+
+#[tokio::test]
+async fn a_responder_finds_an_alert_acknowledges_annotates_and_resolves_it_through_the_pages() {
+    let app = TestApp::spawn().await;
+    let pd = app.monitored_service("Checkout", "pagerduty").await;
+    let event = json!({"routing_key": pd.key, "event_action": "trigger", "dedup_key": "5xx",
+        "payload": {"summary": "Checkout <b>500s</b>", "source": "lb-1", "severity": "critical", "custom_details": {"rate": "12%"}}});
+    assert_eq!(app.send_json("/v2/enqueue", &[], event).await.status, StatusCode::ACCEPTED);
+    app.person("Ada", Role::Responder).await;
+    let browser = app.sign_in("ada@example.com").await;
+
+    let list = browser.get("/alerts").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.text.contains("Checkout &#60;b&#62;500s&#60;/b&#62;"),
+        "summaries are escaped: {}",
+        list.text
+    );
+    assert!(
+        list.text.contains("business critical") && list.text.contains("2026-11-23 09:00 GMT"),
+        "times in the reader's zone"
+    );
+    let none = browser.get("/alerts?status=resolved").await;
+    assert!(none.text.contains("No alerts match"));
+    let bad = browser.get("/alerts?q=x&status=open&cursor=forged").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("cursor"));
+
+    let id = app.alerts_of(&pd.service_id).await[0]["id"].as_str().unwrap().to_owned();
+    let page_path = format!("/alerts/{id}");
+    let page = browser.get(&page_path).await;
+    assert!(page.text.contains("&#34;rate&#34;: &#34;12%&#34;"), "details are shown, escaped");
+    let acked = browser.submit(&page_path, &format!("{page_path}/acknowledge"), &[]).await;
+    assert_eq!(acked.location.as_deref(), Some(format!("{page_path}?done=alert-acknowledged").as_str()));
+    let empty_note = browser.submit(&page_path, &format!("{page_path}/notes"), &[("text", " ")]).await;
+    assert_eq!(empty_note.status, StatusCode::UNPROCESSABLE_ENTITY);
+    browser.submit(&page_path, &format!("{page_path}/notes"), &[("text", "Rolled back release 4.2")]).await;
+    browser.submit(&page_path, &format!("{page_path}/resolve"), &[]).await;
+    let page = browser.get(&page_path).await;
+    assert!(
+        page.text.contains("Rolled back release 4.2")
+            && page.text.contains("Resolved 2026-11-23 09:00 GMT by Ada"),
+        "{}",
+        page.text
+    );
+    assert!(!page.text.contains("/acknowledge\""), "no buttons on a resolved alert");
+}
+
+#[tokio::test]
+async fn a_service_page_sets_priorities_limits_maintenance_and_heartbeats() {
+    let app = TestApp::spawn().await;
+    let gf = app.monitored_service("Frontend", "grafana").await;
+    let browser = app.sign_in("admin@example.com").await;
+    let path = format!("/services/{}", gf.service_id);
+    let saved = browser
+        .submit(
+            &path,
+            &format!("{path}/alert-settings"),
+            &[
+                ("critical", "business_critical"),
+                ("error", "urgent"),
+                ("warning", "urgent"),
+                ("info", "normal"),
+                ("rate_limit_per_minute", ""),
+                ("open_alert_cap", "50"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+    let settings =
+        app.get(&format!("/api/v1/services/{}/alert-settings", gf.service_id), &app.admin_token).await.body;
+    assert_eq!(
+        (
+            settings["priorities"]["warning"].as_str(),
+            settings["rate_limit_per_minute"].as_u64(),
+            settings["open_alert_cap"].as_u64()
+        ),
+        (Some("urgent"), None, Some(50))
+    );
+    let bad = browser
+        .submit(
+            &path,
+            &format!("{path}/alert-settings"),
+            &[
+                ("critical", "business_critical"),
+                ("error", "urgent"),
+                ("warning", "urgent"),
+                ("info", "normal"),
+                ("rate_limit_per_minute", "lots"),
+                ("open_alert_cap", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("rate_limit_per_minute"));
+
+    browser
+        .submit(&path, &format!("{path}/maintenance"), &[("minutes", "120"), ("reason", "database upgrade")])
+        .await;
+    let page = browser.get(&path).await;
+    assert!(
+        page.text.contains("2026-11-23 09:00 GMT to 2026-11-23 11:00 GMT: database upgrade"),
+        "{}",
+        page.text
+    );
+    browser
+        .submit(
+            &path,
+            &format!("{path}/heartbeats"),
+            &[("name", "nightly backup"), ("interval_minutes", "1440")],
+        )
+        .await;
+    let page = browser.get(&path).await;
+    assert!(
+        page.text.contains("nightly backup")
+            && page.text.contains("1440 min")
+            && page.text.contains("/api/v1/heartbeats/")
+    );
+    let signing =
+        browser.submit(&path, &format!("{path}/keys/{}/signing", gf.key_id), &[("secret", "short")]).await;
+    assert_eq!(signing.status, StatusCode::UNPROCESSABLE_ENTITY, "the secret's length is checked");
+    let signing = browser
+        .submit(&path, &format!("{path}/keys/{}/signing", gf.key_id), &[("secret", "a-long-enough-secret")])
+        .await;
+    assert_eq!(signing.status, StatusCode::SEE_OTHER);
+    let unsigned =
+        app.send(&format!("/api/v1/ingest/grafana/{}", gf.key), &[], json!({"alerts": []}).to_string()).await;
+    assert_eq!(unsigned.status, StatusCode::UNAUTHORIZED, "the key now requires signatures");
+}

@@ -1,0 +1,229 @@
+//! Alert pages: the list with filters that refreshes as alerts arrive, and an alert with its log
+//! and the buttons to acknowledge, resolve and add a note.
+
+use axum::{
+    Router,
+    extract::{Path, Query, State},
+    routing::{get, post},
+};
+use muster_core::{
+    FieldError,
+    alert::{Alert, AlertLogEntry, AlertStatus},
+    authz::Permission,
+    ids::{AlertId, ServiceId},
+    page::Page,
+    service::Service,
+};
+use muster_store::AlertAction;
+use serde::Deserialize;
+
+use super::{
+    CsrfForm, Layout, NoFields, SignedIn, UiResult, form_errors, form_status, non_empty, render, see_other,
+};
+use crate::{
+    alerts::{self, AlertQuery},
+    auth::Caller,
+    error::ApiError,
+    state::AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/alerts", get(list))
+        .route("/alerts/{id}", get(show))
+        .route("/alerts/{id}/acknowledge", post(acknowledge))
+        .route("/alerts/{id}/resolve", post(resolve))
+        .route("/alerts/{id}/notes", post(add_note))
+}
+
+/// The list's filters as the form sends them; `status=open` means triggered or acknowledged.
+#[derive(Debug, Default, Deserialize)]
+struct Filters {
+    #[serde(default)]
+    service: String,
+    status: Option<String>,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    cursor: String,
+    done: Option<String>,
+}
+
+/// One row of the list.
+struct Row {
+    alert: Alert,
+    service_name: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "alerts.html")]
+struct AlertsPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    services: Vec<Service>,
+    service: String,
+    status: String,
+    q: String,
+    /// The current URL, which live updates re-fetch.
+    self_url: String,
+    /// The next page with the same filters.
+    next_url: Option<String>,
+    errors: Vec<FieldError>,
+}
+
+fn query_string(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs.iter().filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>())
+        .unwrap_or_default()
+}
+
+async fn list(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Query(filters): Query<Filters>,
+) -> UiResult {
+    let status = filters.status.clone().unwrap_or_else(|| "open".to_owned());
+    let statuses = match status.as_str() {
+        "open" => "triggered,acknowledged",
+        "all" => "",
+        other => other,
+    };
+    let query = AlertQuery {
+        service: non_empty(&filters.service),
+        status: non_empty(statuses),
+        q: non_empty(&filters.q),
+        cursor: non_empty(&filters.cursor),
+        ..AlertQuery::default()
+    };
+    let services = state
+        .store
+        .list_services(Page { limit: Page::MAX_LIMIT, offset: 0 })
+        .await
+        .map_err(ApiError::from)?;
+    let (page, errors) = match alerts::list(&state, &caller, &query).await {
+        Ok(page) => (page, vec![]),
+        Err(error) => (alerts::AlertPage { alerts: vec![], next_cursor: None }, form_errors(error)?),
+    };
+    let name_of =
+        |id: &ServiceId| services.iter().find(|s| &s.id == id).map(|s| s.name.clone()).unwrap_or_default();
+    let rows = page
+        .alerts
+        .into_iter()
+        .map(|alert| Row { service_name: name_of(&alert.service_id), alert })
+        .collect();
+    let base =
+        [("service", filters.service.as_str()), ("status", status.as_str()), ("q", filters.q.as_str())];
+    let next_url = page.next_cursor.map(|cursor| {
+        let mut pairs = base.to_vec();
+        pairs.push(("cursor", &cursor));
+        format!("/alerts?{}", query_string(&pairs))
+    });
+    let mut current = base.to_vec();
+    current.push(("cursor", filters.cursor.as_str()));
+    let view = AlertsPage {
+        layout: Layout::new(&caller, "alerts", filters.done.as_deref(), state.now()),
+        rows,
+        self_url: format!("/alerts?{}", query_string(&current)),
+        next_url,
+        status,
+        service: filters.service,
+        q: filters.q,
+        services,
+        errors: errors.clone(),
+    };
+    render(form_status(&errors), &view)
+}
+
+#[derive(askama::Template)]
+#[template(path = "alert.html")]
+struct AlertPage {
+    layout: Layout,
+    alert: Alert,
+    service_name: String,
+    log: Vec<AlertLogEntry>,
+    details: String,
+    can_respond: bool,
+    errors: Vec<FieldError>,
+}
+
+impl AlertPage {
+    fn is(&self, status: &str) -> bool {
+        self.alert.status.as_str() == status
+    }
+}
+
+async fn alert_page(
+    state: &AppState,
+    caller: &Caller,
+    id: &AlertId,
+    done: Option<&str>,
+    errors: Vec<FieldError>,
+) -> UiResult {
+    let found = alerts::get(state, caller, id).await?;
+    let details = match &found.alert.details {
+        serde_json::Value::Null => String::new(),
+        value => serde_json::to_string_pretty(value).unwrap_or_default(),
+    };
+    let view = AlertPage {
+        layout: Layout::new(caller, "alerts", done, state.now()),
+        can_respond: caller.user.role.allows(Permission::RespondToAlerts)
+            && found.alert.status != AlertStatus::Resolved,
+        alert: found.alert,
+        service_name: found.service_name,
+        log: found.log,
+        details,
+        errors: errors.clone(),
+    };
+    render(form_status(&errors), &view)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<Done>,
+) -> UiResult {
+    alert_page(&state, &caller, &AlertId(id), q.done.as_deref(), vec![]).await
+}
+
+async fn acknowledge(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { caller, .. }: CsrfForm<NoFields>,
+) -> UiResult {
+    let id = AlertId(id);
+    alerts::act(&state, &caller, &id, AlertAction::Acknowledge).await?;
+    Ok(see_other(&format!("/alerts/{id}"), "alert-acknowledged"))
+}
+
+async fn resolve(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { caller, .. }: CsrfForm<NoFields>,
+) -> UiResult {
+    let id = AlertId(id);
+    alerts::act(&state, &caller, &id, AlertAction::Resolve).await?;
+    Ok(see_other(&format!("/alerts/{id}"), "alert-resolved"))
+}
+
+#[derive(Debug, Deserialize)]
+struct NoteForm {
+    #[serde(default)]
+    text: String,
+}
+
+async fn add_note(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { caller, form }: CsrfForm<NoteForm>,
+) -> UiResult {
+    let id = AlertId(id);
+    match alerts::add_note(&state, &caller, &id, &form.text).await {
+        Ok(_) => Ok(see_other(&format!("/alerts/{id}"), "note-added")),
+        Err(error) => alert_page(&state, &caller, &id, None, form_errors(error)?).await,
+    }
+}
