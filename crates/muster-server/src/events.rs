@@ -5,7 +5,14 @@
 //! Events carry only what changed (topic, id, action), never the data: a client re-reads what it
 //! shows, through the same access checks as any other read.
 
-use std::{convert::Infallible, time::Duration};
+use std::{
+    convert::Infallible,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use axum::{
     extract::{Query, State},
@@ -56,6 +63,8 @@ pub struct ChangeEvent {
 #[derive(Debug, Clone)]
 pub struct EventBus {
     sender: broadcast::Sender<ChangeEvent>,
+    /// Counts service changes, so caches of service data know when they are stale.
+    service_changes: Arc<AtomicU64>,
 }
 
 const BUFFERED_EVENTS: usize = 1024;
@@ -68,12 +77,21 @@ impl Default for EventBus {
 
 impl EventBus {
     pub fn new() -> Self {
-        EventBus { sender: broadcast::channel(BUFFERED_EVENTS).0 }
+        EventBus { sender: broadcast::channel(BUFFERED_EVENTS).0, service_changes: Arc::default() }
     }
 
     pub fn publish(&self, topic: Topic, id: impl Into<String>, action: &'static str) {
+        if topic == Topic::Service {
+            self.service_changes.fetch_add(1, Ordering::SeqCst);
+        }
         // No subscribers is normal; nothing to do then.
         let _ = self.sender.send(ChangeEvent { topic, id: id.into(), action });
+    }
+
+    /// How many service changes this process has published; it moves on every change of a
+    /// service, its keys or its alert settings.
+    pub fn service_generation(&self) -> u64 {
+        self.service_changes.load(Ordering::SeqCst)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {

@@ -6,7 +6,11 @@ use muster_core::clock::Clock;
 use muster_store::Store;
 
 use crate::{
-    config::Config, events::EventBus, ingest::RateLimiter, login_limit::LoginLimiter, metrics::Metrics,
+    config::Config,
+    events::EventBus,
+    ingest::{KeyCache, RateLimiter},
+    login_limit::LoginLimiter,
+    metrics::Metrics,
 };
 
 #[derive(Debug, Clone)]
@@ -18,6 +22,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub login_limiter: Arc<LoginLimiter>,
     pub rate_limiter: Arc<RateLimiter>,
+    pub key_cache: Arc<KeyCache>,
 }
 
 impl AppState {
@@ -30,6 +35,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             login_limiter: Arc::new(LoginLimiter::default()),
             rate_limiter: Arc::new(RateLimiter::default()),
+            key_cache: Arc::new(KeyCache::default()),
         }
     }
 

@@ -12,7 +12,10 @@ use muster_core::{
 use serde_json::Value;
 use sqlx::{Any, AnyConnection, FromRow};
 
-use crate::{Backend, Store, StoreError, rows, sql::Sql};
+use crate::{
+    Backend, Store, StoreError, rows,
+    sql::{Sql, fixed_chunks},
+};
 
 /// The alert columns, in the order [`AlertRow`] and the upsert use them.
 pub(crate) const ALERT_COLUMNS: [&str; 29] = [
@@ -134,10 +137,13 @@ pub(crate) fn select_alerts() -> String {
 
 /// Writes alerts in their final state: new ones are inserted, known ones overwritten, in one
 /// multi-row statement per chunk.
-pub(crate) async fn upsert_alerts(conn: &mut AnyConnection, alerts: &[Alert]) -> Result<(), StoreError> {
-    const ROWS_PER_STATEMENT: usize = 200;
-    for chunk in alerts.chunks(ROWS_PER_STATEMENT) {
-        let mut sql = Sql::new(format!("INSERT INTO alerts ({}) VALUES ", ALERT_COLUMNS.join(", ")));
+pub(crate) async fn upsert_alerts(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    alerts: &[Alert],
+) -> Result<(), StoreError> {
+    for chunk in fixed_chunks(alerts) {
+        let mut sql = Sql::new(backend, format!("INSERT INTO alerts ({}) VALUES ", ALERT_COLUMNS.join(", ")));
         for (i, alert) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -192,11 +198,12 @@ pub(crate) async fn upsert_alerts(conn: &mut AnyConnection, alerts: &[Alert]) ->
 /// Appends log entries, in order.
 pub(crate) async fn insert_log(
     conn: &mut AnyConnection,
+    backend: Backend,
     entries: &[(AlertId, AlertLogEntry)],
 ) -> Result<(), StoreError> {
-    const ROWS_PER_STATEMENT: usize = 500;
-    for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+    for chunk in fixed_chunks(entries) {
         let mut sql = Sql::new(
+            backend,
             "INSERT INTO alert_log (alert_id, at, kind, by_user_id, by_name, message, details) VALUES ",
         );
         for (i, (alert, entry)) in chunk.iter().enumerate() {
@@ -302,7 +309,7 @@ impl Store {
         cursor: Option<&Cursor>,
         limit: u32,
     ) -> Result<Vec<Alert>, StoreError> {
-        let mut sql = Sql::new(select_alerts());
+        let mut sql = Sql::new(self.backend, select_alerts());
         sql.push(" WHERE 1 = 1");
         if let Some(service) = &filter.service {
             sql.push(" AND service_id = ").bind(service.0.clone());
@@ -351,8 +358,8 @@ impl Store {
         }
         .map_err(|_| StoreError::conflict("status", "the alert is already resolved"))?;
         if let Transition::Changed(entry) = transition {
-            upsert_alerts(&mut tx, std::slice::from_ref(&alert)).await?;
-            insert_log(&mut tx, &[(alert.id.clone(), entry)]).await?;
+            upsert_alerts(&mut tx, self.backend, std::slice::from_ref(&alert)).await?;
+            insert_log(&mut tx, self.backend, &[(alert.id.clone(), entry)]).await?;
             if alert.status == AlertStatus::Resolved {
                 count_open(&mut tx, &alert.service_id, -1).await?;
             }
@@ -378,7 +385,7 @@ impl Store {
             message: note.to_owned(),
             details: Value::Null,
         };
-        insert_log(&mut tx, &[(id.clone(), entry.clone())]).await?;
+        insert_log(&mut tx, self.backend, &[(id.clone(), entry.clone())]).await?;
         sqlx::query("UPDATE alerts SET updated_at = $2 WHERE id = $1")
             .bind(id.as_str())
             .bind(rows::millis(now))

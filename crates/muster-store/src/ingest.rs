@@ -25,7 +25,7 @@ use crate::{
     Backend, StoreError,
     alerts::{AlertRow, count_open, insert_log, select_alerts, upsert_alerts},
     new_id, rows,
-    sql::Sql,
+    sql::{Sql, fixed_chunks},
 };
 
 /// One signal for one service, as a request hands it over.
@@ -144,7 +144,7 @@ async fn write_batch(
     let mut tx = writer.begin().await?;
     let services: Vec<&ServiceId> =
         deliveries.iter().map(|d| &d.service_id).collect::<HashSet<_>>().into_iter().collect();
-    let rules = service_rules(&mut tx, &services, now).await?;
+    let rules = service_rules(&mut tx, backend, &services, now).await?;
     let mut keys: HashSet<&str> = deliveries.iter().map(|d| d.signal.key()).collect();
     keys.insert(STORM_DEDUP_KEY);
     let open = open_alerts(&mut tx, backend, &keys).await?;
@@ -162,8 +162,8 @@ async fn write_batch(
         })
         .collect();
     let changes = intake.finish();
-    upsert_alerts(&mut tx, &changes.alerts).await?;
-    insert_log(&mut tx, &changes.log).await?;
+    upsert_alerts(&mut tx, backend, &changes.alerts).await?;
+    insert_log(&mut tx, backend, &changes.log).await?;
     for (service, delta) in &changes.open_delta {
         count_open(&mut tx, service, *delta).await?;
     }
@@ -185,10 +185,12 @@ struct RulesRow {
 
 async fn service_rules(
     conn: &mut AnyConnection,
+    backend: Backend,
     services: &[&ServiceId],
     now: Timestamp,
 ) -> Result<HashMap<ServiceId, ServiceRules>, StoreError> {
     let mut sql = Sql::new(
+        backend,
         "SELECT id, priority_critical, priority_error, priority_warning, priority_info, open_alert_cap, open_alerts,
             CASE WHEN EXISTS (SELECT 1 FROM maintenance_windows m
                 WHERE m.service_id = services.id AND m.starts_at <= ",
@@ -225,8 +227,8 @@ async fn open_alerts(
     let mut sorted: Vec<&str> = keys.iter().copied().collect();
     sorted.sort_unstable();
     let mut found = Vec::new();
-    for chunk in sorted.chunks(500) {
-        let mut sql = Sql::new(select_alerts());
+    for chunk in fixed_chunks(&sorted) {
+        let mut sql = Sql::new(backend, select_alerts());
         sql.push(" WHERE resolved_at IS NULL AND dedup_key IN ").list(chunk.iter().map(|k| k.to_string()));
         sql.push(" ORDER BY id");
         if backend == Backend::Postgres {

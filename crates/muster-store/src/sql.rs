@@ -1,25 +1,28 @@
 //! Building statements whose shape depends on the input (IN lists, multi-row VALUES, optional
 //! filters). sqlx's `QueryBuilder` writes `?` placeholders for the `any` driver, which PostgreSQL
-//! refuses; this builder numbers them (`$1`, `$2`, …), which both backends accept.
+//! refuses; this builder writes each backend's own: `$1, $2, …` for PostgreSQL and plain `?` for
+//! SQLite, where numbered names would cost a linear name lookup per bound value (quadratic in a
+//! statement with two thousand values).
 
 use std::fmt::Write;
 
+use crate::Backend;
 use sqlx::{
     Any, Arguments, Encode, FromRow, Type,
     any::{AnyArguments, AnyRow},
     query::{Query, QueryAs},
 };
 
-#[derive(Default)]
 pub(crate) struct Sql {
+    backend: Backend,
     text: String,
     arguments: AnyArguments,
     count: usize,
 }
 
 impl Sql {
-    pub(crate) fn new(text: impl Into<String>) -> Sql {
-        Sql { text: text.into(), ..Sql::default() }
+    pub(crate) fn new(backend: Backend, text: impl Into<String>) -> Sql {
+        Sql { backend, text: text.into(), arguments: AnyArguments::default(), count: 0 }
     }
 
     pub(crate) fn push(&mut self, text: &str) -> &mut Sql {
@@ -33,7 +36,12 @@ impl Sql {
         T: for<'q> Encode<'q, Any> + Type<Any>,
     {
         self.count += 1;
-        let _ = write!(self.text, "${}", self.count);
+        match self.backend {
+            Backend::Postgres => {
+                let _ = write!(self.text, "${}", self.count);
+            }
+            Backend::Sqlite => self.text.push('?'),
+        }
         // Encoding into the `any` buffer only copies the value; it cannot fail for the types used.
         let _ = self.arguments.add(value);
         self
@@ -63,5 +71,32 @@ impl Sql {
         T: for<'r> FromRow<'r, AnyRow>,
     {
         sqlx::query_as_with(sqlx::AssertSqlSafe(self.text), self.arguments)
+    }
+}
+
+/// Splits rows into statements of a few fixed sizes (64, 16, 4, 1 rows), so that however a batch
+/// is made up, only a handful of distinct statements exist and each connection's prepared-statement
+/// cache keeps them all instead of parsing a new thousand-placeholder statement for every batch.
+pub(crate) fn fixed_chunks<T>(mut rows: &[T]) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        let size = [64, 16, 4, 1].into_iter().find(|size| rows.len() >= *size)?;
+        let (chunk, rest) = rows.split_at(size);
+        rows = rest;
+        Some(chunk)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_use_few_sizes_and_cover_every_row_once() {
+        let rows: Vec<u32> = (0..150).collect();
+        let sizes: Vec<usize> = fixed_chunks(&rows).map(<[u32]>::len).collect();
+        assert_eq!(sizes, [64, 64, 16, 4, 1, 1]);
+        let again: Vec<u32> = fixed_chunks(&rows).flatten().copied().collect();
+        assert_eq!(again, rows);
+        assert_eq!(fixed_chunks::<u32>(&[]).count(), 0);
     }
 }

@@ -85,6 +85,10 @@ fn start_throwaway_cluster() -> Result<String, String> {
         run(Command::new("chown").arg("postgres").arg(&folder), "chown the cluster folder")?;
     }
     let port = free_port()?;
+    // Tests need no durability and run faster without fsync; benchmarks of durable writes turn it
+    // on with MUSTER_TEST_POSTGRES_FSYNC=on.
+    let fsync =
+        if std::env::var("MUSTER_TEST_POSTGRES_FSYNC").is_ok_and(|v| v == "on") { "on" } else { "off" };
     run(
         command_as_postgres(as_root, &bin.join("initdb"))
             .args(["--auth=trust", "--username=muster", "--encoding=UTF8", "--no-sync", "-D"])
@@ -95,7 +99,7 @@ fn start_throwaway_cluster() -> Result<String, String> {
     // this process to exit and then stops the server and removes its folder.
     let script = r#"
         $AS_POSTGRES "$1/pg_ctl" -D "$2" -l "$2/server.log" -w \
-            -o "-p $3 -k $2 -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null || exit 1
+            -o "-p $3 -k $2 -c listen_addresses=127.0.0.1 -c fsync=$6 -c max_connections=200" start >/dev/null || exit 1
         while kill -0 "$4" 2>/dev/null; do sleep 1; done
         $AS_POSTGRES "$1/pg_ctl" -D "$2" -m immediate stop >/dev/null 2>&1
         rm -rf "$5"
@@ -109,6 +113,7 @@ fn start_throwaway_cluster() -> Result<String, String> {
         .arg(port.to_string())
         .arg(std::process::id().to_string())
         .arg(&folder)
+        .arg(fsync)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());

@@ -6,6 +6,7 @@
 
 mod generic;
 mod heartbeat;
+mod key_cache;
 mod opsgenie;
 mod pagerduty;
 mod rate_limit;
@@ -13,6 +14,7 @@ mod webhook;
 
 pub use generic::describe;
 pub use heartbeat::{FORMAT as HEARTBEAT_FORMAT, heartbeat_delivery};
+pub use key_cache::KeyCache;
 pub use rate_limit::RateLimiter;
 
 use std::collections::HashSet;
@@ -123,10 +125,22 @@ pub fn read_json(
 
 /// Finds a live key of `kind` with this secret.
 pub async fn find_key(state: &AppState, secret: &str, kind: IntegrationKind) -> Result<InboundKey, Refusal> {
-    let key = state.store.find_inbound_key(secret.trim()).await.map_err(|error| {
-        tracing::error!(error = %error, "looking up an integration key failed");
-        Refusal::Unavailable
-    })?;
+    let secret = secret.trim();
+    // Read the generation before the database, so a change made meanwhile leaves the entry stale.
+    let generation = state.events.service_generation();
+    let key = match state.key_cache.get(secret, generation) {
+        Some(key) => Some(key),
+        None => {
+            let key = state.store.find_inbound_key(secret).await.map_err(|error| {
+                tracing::error!(error = %error, "looking up an integration key failed");
+                Refusal::Unavailable
+            })?;
+            if let Some(key) = &key {
+                state.key_cache.put(secret, key.clone(), generation);
+            }
+            key
+        }
+    };
     match key {
         None => Err(Refusal::UnknownKey),
         Some(key) if key.kind != kind => Err(Refusal::WrongKind(key.kind)),
