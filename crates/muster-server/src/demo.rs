@@ -1,12 +1,18 @@
 //! `muster serve --demo`: a realistic example organisation so that a newcomer sees a populated
 //! product at once: two teams, eight people in several time zones, four services with keys, and
-//! the seed's schedule designs (three tiers, follow-the-sun, a weekly rotation).
+//! the seed's schedule designs (three tiers, follow-the-sun, a weekly rotation), and a morning's
+//! alerts with a maintenance window and a heartbeat.
 //!
 //! Seeding is idempotent in the way that matters: it runs only while the database has no teams and
 //! no services, keeps users who already exist (such as an admin made with `muster user create`),
 //! and leaves a database with other data alone.
 
+use jiff::SignedDuration;
 use jiff::Timestamp;
+use muster_core::alert::{
+    ActedBy, Severity, Signal, SignalAction,
+    settings::{NewHeartbeat, NewMaintenanceWindow},
+};
 use muster_core::{
     audit::Actor,
     page::Page,
@@ -21,7 +27,7 @@ use muster_core::{
         templates::{self, SunTeam, Tier},
     },
 };
-use muster_store::{NewSchedule, Store, StoreError};
+use muster_store::{AlertAction, Delivery, NewSchedule, Store, StoreError};
 
 use crate::secrets::{hash_password, new_integration_key};
 
@@ -129,10 +135,106 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Seeded, StoreError> {
         service_ids.push(service.id);
     }
     seed_schedules(store, &service_ids, now).await?;
+    seed_alerts(store, &service_ids, now).await?;
     eprintln!(
-        "Demo data loaded: 2 teams, 8 people, 4 services, 5 schedules.\nSign in as {DEMO_ADMIN} (admin) or any other demo person, password {DEMO_PASSWORD}."
+        "Demo data loaded: 2 teams, 8 people, 4 services, 5 schedules, alerts, a maintenance window and a heartbeat.\nSign in as {DEMO_ADMIN} (admin) or any other demo person, password {DEMO_PASSWORD}."
     );
     Ok(Seeded::Created)
+}
+
+/// A morning's alerts: an acknowledged error rate on checkout that keeps firing, a latency alert
+/// resolved earlier, a crash loop just in, a gateway alert during maintenance, and a heartbeat.
+async fn seed_alerts(store: &Store, services: &[ServiceId], now: Timestamp) -> Result<(), StoreError> {
+    let minutes_ago = |m: i64| now - SignedDuration::from_mins(m);
+    let signal = |key: &str, summary: &str, source: &str, severity: Severity, details: serde_json::Value| {
+        let mut signal = Signal::new(SignalAction::Trigger, Some(key.to_owned()));
+        signal.summary = summary.to_owned();
+        signal.source = source.to_owned();
+        signal.severity = severity;
+        signal.details = details;
+        signal
+    };
+    let delivery = |service: usize, origin: &str, signal: Signal, at: Timestamp| Delivery {
+        service_id: services[service].clone(),
+        by: ActedBy::monitor(format!("{origin} key \"{origin}\"")),
+        origin: origin.to_owned(),
+        signal,
+        received_at: at,
+    };
+    let error_rate = signal(
+        "4f1c2a9e8b7d6c50",
+        "Checkout API 5xx rate above 2% for 5 minutes",
+        "checkout-api-7d9f",
+        Severity::Critical,
+        serde_json::json!({"labels": {"alertname": "HighErrorRate", "severity": "critical"}, "value": "3.4%"}),
+    );
+    let latency = signal(
+        "checkout/p99",
+        "Checkout p99 latency over 2 s",
+        "lb-eu-1",
+        Severity::Error,
+        serde_json::Value::Null,
+    );
+    let mut resolved = latency.clone();
+    resolved.action = SignalAction::Resolve;
+    let window = NewMaintenanceWindow::parse(
+        Some(&minutes_ago(30).to_string()),
+        &(now + SignedDuration::from_mins(90)).to_string(),
+        Some("Acquirer B certificate rotation"),
+        now,
+    )
+    .map_err(StoreError::Invalid)?;
+    let ops = ActedBy::user(store.find_user_by_email("sam@muster.example").await?.id, "Sam Okafor");
+    store.create_maintenance_window(&services[1], &window, &ops, minutes_ago(30)).await?;
+    let outcomes = store
+        .ingest(vec![
+            delivery(0, "pagerduty", latency, minutes_ago(140)),
+            delivery(0, "pagerduty", resolved, minutes_ago(95)),
+            delivery(0, "alertmanager", error_rate.clone(), minutes_ago(12)),
+            delivery(0, "alertmanager", error_rate.clone(), minutes_ago(7)),
+            delivery(0, "alertmanager", error_rate, minutes_ago(2)),
+            delivery(
+                1,
+                "grafana",
+                signal(
+                    "acq-b-timeouts",
+                    "Acquirer B authorisation timeouts",
+                    "gateway-2",
+                    Severity::Error,
+                    serde_json::Value::Null,
+                ),
+                minutes_ago(20),
+            ),
+            delivery(
+                2,
+                "alertmanager",
+                signal(
+                    "9a3e55c1d2f00b7e",
+                    "KubePodCrashLooping: payments/ledger-5c8d restarting",
+                    "eu-west-1",
+                    Severity::Warning,
+                    serde_json::Value::Null,
+                ),
+                minutes_ago(3),
+            ),
+        ])
+        .await?;
+    if let Some(error_rate) = outcomes[2].alert_id() {
+        let grace = ActedBy::user(store.find_user_by_email("grace@muster.example").await?.id, "Grace Hopper");
+        store.act_on_alert(error_rate, AlertAction::Acknowledge, &grace, minutes_ago(9)).await?;
+        store
+            .add_alert_note(
+                error_rate,
+                &grace,
+                "Rolling back checkout 4.12 (the new pricing cache).",
+                minutes_ago(6),
+            )
+            .await?;
+    }
+    let heartbeat =
+        NewHeartbeat::parse("Nightly ledger backup", Some(24 * 3600)).map_err(StoreError::Invalid)?;
+    store.create_heartbeat(&services[3], &heartbeat, &new_integration_key(), &DEMO, now).await?;
+    Ok(())
 }
 
 /// The seed's designs: Checkout's three tiers, a follow-the-sun primary for the platform services,

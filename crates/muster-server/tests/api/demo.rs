@@ -45,6 +45,18 @@ async fn the_demo_fills_an_empty_database_and_keeps_an_existing_admin() {
         .filter(|s| s["on_call"].as_array().is_some_and(|o| !o.is_empty()))
         .count();
     assert!(covered >= 2, "primaries are on call around the clock: {}", everyone.body);
+
+    let open = app.get("/api/v1/alerts?status=triggered,acknowledged", &app.admin_token).await.body;
+    let open: Vec<(&str, &str)> = open["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .map(|a| (a["summary"].as_str().unwrap_or(""), a["status"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(open.len(), 3, "{open:?}");
+    assert!(open.contains(&("Checkout API 5xx rate above 2% for 5 minutes", "acknowledged")));
+    let resolved = app.get("/api/v1/alerts?status=resolved", &app.admin_token).await.body;
+    assert_eq!(resolved["alerts"].as_array().map(Vec::len), Some(1));
 }
 
 #[tokio::test]
