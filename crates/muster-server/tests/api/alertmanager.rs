@@ -97,10 +97,12 @@ async fn wait_for(
 }
 
 #[tokio::test]
-async fn a_real_alertmanager_delivers_firing_and_resolved_alerts_through_webhook_and_pagerduty_configs() {
+async fn a_real_alertmanager_delivers_firing_and_resolved_alerts_through_webhook_pagerduty_and_opsgenie_configs()
+ {
     let app = TestApp::spawn().await;
     let webhook = app.monitored_service("Databases", "alertmanager").await;
     let pagerduty = app.monitored_service("Storage", "pagerduty").await;
+    let opsgenie = app.monitored_service("Network", "opsgenie").await;
     let config = format!(
         r#"
 route:
@@ -112,6 +114,8 @@ route:
   routes:
     - matchers: ['via="pagerduty"']
       receiver: muster-pagerduty
+    - matchers: ['via="opsgenie"']
+      receiver: muster-opsgenie
 receivers:
   - name: muster-webhook
     webhook_configs:
@@ -122,10 +126,16 @@ receivers:
       - routing_key: '{pagerduty_key}'
         url: '{address}/v2/enqueue'
         send_resolved: true
+  - name: muster-opsgenie
+    opsgenie_configs:
+      - api_key: '{opsgenie_key}'
+        api_url: '{address}/'
+        send_resolved: true
 "#,
         address = app.address,
         webhook_key = webhook.key,
         pagerduty_key = pagerduty.key,
+        opsgenie_key = opsgenie.key,
     );
     let Some(alertmanager) = Alertmanager::start(&config).await else { return };
 
@@ -133,7 +143,8 @@ receivers:
         .fire(json!([
             alert("DiskFull", "db-1", "webhook", None),
             alert("DiskFull", "db-2", "webhook", None),
-            alert("VolumeDegraded", "san-1", "pagerduty", None)
+            alert("VolumeDegraded", "san-1", "pagerduty", None),
+            alert("LinkDown", "sw-1", "opsgenie", None)
         ]))
         .await;
     let firing = wait_for(&app, &webhook.service_id, "two firing alerts", |a| a.len() == 2).await;
@@ -147,6 +158,11 @@ receivers:
     assert_eq!(
         (paged[0]["origin"].as_str(), paged[0]["client"].as_str()),
         (Some("pagerduty"), Some("Alertmanager"))
+    );
+    let genie = wait_for(&app, &opsgenie.service_id, "the Opsgenie alert", |a| a.len() == 1).await;
+    assert_eq!(
+        (genie[0]["origin"].as_str(), genie[0]["status"].as_str()),
+        (Some("opsgenie"), Some("triggered"))
     );
 
     // A new alert in the same group makes Alertmanager re-send the whole group; nothing doubles.
@@ -165,17 +181,23 @@ receivers:
             alert("DiskFull", "db-1", "webhook", Some(&past)),
             alert("DiskFull", "db-2", "webhook", Some(&past)),
             alert("DiskFull", "db-3", "webhook", Some(&past)),
-            alert("VolumeDegraded", "san-1", "pagerduty", Some(&past))
+            alert("VolumeDegraded", "san-1", "pagerduty", Some(&past)),
+            alert("LinkDown", "sw-1", "opsgenie", Some(&past))
         ]))
         .await;
     let resolved = wait_for(&app, &webhook.service_id, "all webhook alerts resolved", |a| {
-        a.iter().all(|a| a["status"] == "resolved")
+        !a.is_empty() && a.iter().all(|a| a["status"] == "resolved")
     })
     .await;
     assert_eq!(resolved.len(), 3, "resolving opens nothing new");
     let paged = wait_for(&app, &pagerduty.service_id, "the PagerDuty alert resolved", |a| {
-        a.iter().all(|a| a["status"] == "resolved")
+        !a.is_empty() && a.iter().all(|a| a["status"] == "resolved")
     })
     .await;
     assert_eq!(paged.len(), 1);
+    let closed = wait_for(&app, &opsgenie.service_id, "the Opsgenie alert closed", |a| {
+        !a.is_empty() && a.iter().all(|a| a["status"] == "resolved")
+    })
+    .await;
+    assert_eq!(closed.len(), 1);
 }
