@@ -74,12 +74,13 @@ impl Sql {
     }
 }
 
-/// Splits rows into statements of a few fixed sizes (64, 16, 4, 1 rows), so that however a batch
-/// is made up, only a handful of distinct statements exist and each connection's prepared-statement
-/// cache keeps them all instead of parsing a new thousand-placeholder statement for every batch.
+/// Splits rows into statements of a few fixed sizes (powers of two up to 64 rows), so that however a
+/// batch is made up, only seven distinct statements exist and each connection's prepared-statement
+/// cache keeps them all instead of parsing a new thousand-placeholder statement for every batch,
+/// while a batch still needs at most one statement per set bit of its size.
 pub(crate) fn fixed_chunks<T>(mut rows: &[T]) -> impl Iterator<Item = &[T]> {
     std::iter::from_fn(move || {
-        let size = [64, 16, 4, 1].into_iter().find(|size| rows.len() >= *size)?;
+        let size = [64, 32, 16, 8, 4, 2, 1].into_iter().find(|size| rows.len() >= *size)?;
         let (chunk, rest) = rows.split_at(size);
         rows = rest;
         Some(chunk)
@@ -94,7 +95,7 @@ mod tests {
     fn chunks_use_few_sizes_and_cover_every_row_once() {
         let rows: Vec<u32> = (0..150).collect();
         let sizes: Vec<usize> = fixed_chunks(&rows).map(<[u32]>::len).collect();
-        assert_eq!(sizes, [64, 64, 16, 4, 1, 1]);
+        assert_eq!(sizes, [64, 64, 16, 4, 2]);
         let again: Vec<u32> = fixed_chunks(&rows).flatten().copied().collect();
         assert_eq!(again, rows);
         assert_eq!(fixed_chunks::<u32>(&[]).count(), 0);
