@@ -20,7 +20,7 @@ use axum::{
 };
 use futures_util::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast};
 use tokio_stream::wrappers::BroadcastStream;
 
 use crate::{auth::Caller, error::ApiResult, state::AppState};
@@ -38,6 +38,8 @@ pub enum Topic {
 }
 
 impl Topic {
+    const COUNT: usize = 6;
+
     pub fn as_str(self) -> &'static str {
         match self {
             Topic::User => "user",
@@ -65,6 +67,8 @@ pub struct EventBus {
     sender: broadcast::Sender<ChangeEvent>,
     /// Counts service changes, so caches of service data know when they are stale.
     service_changes: Arc<AtomicU64>,
+    /// One wake-up per topic for background jobs, which must not be woken by every alert.
+    wake_ups: Arc<[Notify; Topic::COUNT]>,
 }
 
 const BUFFERED_EVENTS: usize = 1024;
@@ -77,13 +81,19 @@ impl Default for EventBus {
 
 impl EventBus {
     pub fn new() -> Self {
-        EventBus { sender: broadcast::channel(BUFFERED_EVENTS).0, service_changes: Arc::default() }
+        EventBus {
+            sender: broadcast::channel(BUFFERED_EVENTS).0,
+            service_changes: Arc::default(),
+            wake_ups: Arc::new(std::array::from_fn(|_| Notify::new())),
+        }
     }
 
     pub fn publish(&self, topic: Topic, id: impl Into<String>, action: &'static str) {
         if topic == Topic::Service {
             self.service_changes.fetch_add(1, Ordering::SeqCst);
         }
+        // A stored permit means a change made while the job was busy still wakes it once.
+        self.wake_ups[topic as usize].notify_one();
         // No subscribers is normal; nothing to do then.
         let _ = self.sender.send(ChangeEvent { topic, id: id.into(), action });
     }
@@ -92,6 +102,12 @@ impl EventBus {
     /// service, its keys or its alert settings.
     pub fn service_generation(&self) -> u64 {
         self.service_changes.load(Ordering::SeqCst)
+    }
+
+    /// Resolves at the next change of `topic` (or at once if one happened since the last wait).
+    /// For the one background job that follows the topic.
+    pub async fn changed(&self, topic: Topic) {
+        self.wake_ups[topic as usize].notified().await;
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
@@ -132,4 +148,22 @@ pub async fn stream(
     let opened =
         futures_util::stream::once(std::future::ready(Ok(Event::default().event("ready").data("{}"))));
     Ok(Sse::new(opened.chain(events)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_job_wakes_for_its_own_topic_only_and_never_misses_a_change() {
+        let bus = EventBus::new();
+        bus.publish(Topic::Alert, "a1", "created");
+        let woken = tokio::time::timeout(Duration::from_millis(50), bus.changed(Topic::Heartbeat)).await;
+        assert!(woken.is_err(), "an alert does not wake the heartbeat watcher");
+        bus.publish(Topic::Heartbeat, "h1", "created");
+        let woken = tokio::time::timeout(Duration::from_millis(50), bus.changed(Topic::Heartbeat)).await;
+        assert!(woken.is_ok(), "a change made while the job was busy wakes it once it waits");
+    }
 }

@@ -12,7 +12,6 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use muster_core::schedule::{HandOff, Schedule};
 use muster_store::{Store, StoreError};
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::{events::Topic, state::AppState};
 
@@ -51,7 +50,6 @@ fn next_handoff(schedules: &[Schedule], now: Timestamp) -> Option<Timestamp> {
 
 /// Runs the recorder until the process ends.
 pub async fn run(state: AppState) {
-    let mut changes = state.events.subscribe();
     loop {
         let now = state.now();
         let wait = match state.store.all_schedules().await {
@@ -70,11 +68,7 @@ pub async fn run(state: AppState) {
         };
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
-            received = changes.recv() => match received {
-                Ok(event) if event.topic != Topic::Schedule => continue,
-                Ok(_) | Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => return,
-            },
+            () = state.events.changed(Topic::Schedule) => {}
         }
     }
 }

@@ -9,23 +9,42 @@
 use std::time::Duration;
 
 use jiff::Timestamp;
-use muster_core::alert::SignalAction;
-use tokio::sync::broadcast::error::RecvError;
+use muster_core::alert::{SignalAction, settings::Heartbeat};
+use muster_store::StoreError;
 
 use crate::{events::Topic, ingest, state::AppState};
 
 /// The longest the job sleeps, whatever the deadlines say.
 const MAX_SLEEP: Duration = Duration::from_secs(300);
+/// How soon a pass that failed is tried again.
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
+
+/// Why a pass of the watcher stopped early; the job tries again shortly.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckFailed {
+    #[error("reading heartbeats failed: {0}")]
+    Store(#[from] StoreError),
+    #[error("the alert of a missed heartbeat could not be stored")]
+    AlertNotStored,
+}
 
 /// Raises the alert of every heartbeat overdue at `now`; returns how many were raised.
-pub async fn check_heartbeats(state: &AppState, now: Timestamp) -> Result<usize, muster_store::StoreError> {
+pub async fn check_heartbeats(state: &AppState, now: Timestamp) -> Result<usize, CheckFailed> {
+    raise_overdue(state, &state.store.all_heartbeats().await?, now).await
+}
+
+async fn raise_overdue(
+    state: &AppState,
+    heartbeats: &[Heartbeat],
+    now: Timestamp,
+) -> Result<usize, CheckFailed> {
     let mut raised = 0;
-    for heartbeat in state.store.all_heartbeats().await?.into_iter().filter(|h| h.is_overdue(now)) {
-        let delivery = ingest::heartbeat_delivery(&heartbeat, SignalAction::Trigger, now);
-        if ingest::deliver(state, ingest::HEARTBEAT_FORMAT, vec![delivery]).await.is_err() {
-            return Err(muster_store::StoreError::Closed);
-        }
-        if state.store.mark_heartbeat_down(&heartbeat, now).await? {
+    for heartbeat in heartbeats.iter().filter(|h| h.is_overdue(now)) {
+        let delivery = ingest::heartbeat_delivery(heartbeat, SignalAction::Trigger, now);
+        ingest::deliver(state, ingest::HEARTBEAT_FORMAT, vec![delivery])
+            .await
+            .map_err(|_| CheckFailed::AlertNotStored)?;
+        if state.store.mark_heartbeat_down(heartbeat, now).await? {
             tracing::warn!(heartbeat.id = %heartbeat.id, service.id = %heartbeat.service_id, "heartbeat missed; alert raised");
             raised += 1;
         }
@@ -33,30 +52,31 @@ pub async fn check_heartbeats(state: &AppState, now: Timestamp) -> Result<usize,
     Ok(raised)
 }
 
-/// The earliest deadline of a heartbeat that is not already down.
-async fn next_deadline(state: &AppState) -> Option<Timestamp> {
-    let heartbeats = state.store.all_heartbeats().await.ok()?;
-    heartbeats.iter().filter(|h| h.down_since.is_none()).map(|h| h.deadline()).min()
+/// The earliest deadline after `now` of a heartbeat that is not down.
+fn next_deadline(heartbeats: &[Heartbeat], now: Timestamp) -> Option<Timestamp> {
+    heartbeats.iter().filter(|h| h.down_since.is_none() && !h.is_overdue(now)).map(Heartbeat::deadline).min()
 }
 
 /// Runs the watcher until the process ends.
 pub async fn run(state: AppState) {
-    let mut changes = state.events.subscribe();
     loop {
         let now = state.now();
-        if let Err(error) = check_heartbeats(&state, now).await {
-            tracing::error!(error = %error, "checking heartbeats failed; retrying at the next wake-up");
-        }
-        let wait = next_deadline(&state).await.map_or(MAX_SLEEP, |at| {
-            Duration::try_from(at.duration_since(now)).unwrap_or_default().min(MAX_SLEEP)
-        });
+        let passed = match state.store.all_heartbeats().await {
+            Ok(heartbeats) => raise_overdue(&state, &heartbeats, now).await.map(|_| heartbeats),
+            Err(error) => Err(error.into()),
+        };
+        let wait = match passed {
+            Ok(heartbeats) => next_deadline(&heartbeats, now).map_or(MAX_SLEEP, |at| {
+                Duration::try_from(at.duration_since(now)).unwrap_or_default().min(MAX_SLEEP)
+            }),
+            Err(error) => {
+                tracing::error!(error = %error, "checking heartbeats failed; retrying shortly");
+                RETRY_AFTER_FAILURE
+            }
+        };
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
-            received = changes.recv() => match received {
-                Ok(event) if event.topic != Topic::Heartbeat => continue,
-                Ok(_) | Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => return,
-            },
+            () = state.events.changed(Topic::Heartbeat) => {}
         }
     }
 }
