@@ -354,9 +354,7 @@ pub async fn set_signing(
     input: KeySigning,
 ) -> ApiResult<()> {
     caller.require(Permission::ManageServices, "configure integration keys")?;
-    let keys = state.store.list_integration_keys(service).await?;
-    let found = keys.iter().find(|k| &k.id == key).ok_or(ApiError::NotFound("integration key"))?;
-    if found.kind != IntegrationKind::Grafana {
+    if state.store.get_integration_key(service, key).await?.kind != IntegrationKind::Grafana {
         return Err(ApiError::field("secret", "only Grafana keys verify signatures"));
     }
     let secret = input.secret.as_deref().map(str::trim).filter(|s| !s.is_empty());

@@ -19,6 +19,7 @@ use axum::{
     response::sse::{Event, KeepAlive, Sse},
 };
 use futures_util::{Stream, StreamExt};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, broadcast};
 use tokio_stream::wrappers::BroadcastStream;
@@ -108,6 +109,24 @@ impl EventBus {
     /// For the one background job that follows the topic.
     pub async fn changed(&self, topic: Topic) {
         self.wake_ups[topic as usize].notified().await;
+    }
+
+    /// How background jobs wait: until `due` (at most `longest`, so a jump of the clock is noticed)
+    /// or until `topic` changes, whichever comes first; never a fixed polling cycle.
+    pub async fn wait_until_due_or_changed(
+        &self,
+        topic: Topic,
+        due: Option<Timestamp>,
+        now: Timestamp,
+        longest: Duration,
+    ) {
+        let wait = due.map_or(longest, |at| {
+            Duration::try_from(at.duration_since(now)).unwrap_or_default().min(longest)
+        });
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = self.changed(topic) => {}
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {

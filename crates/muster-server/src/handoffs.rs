@@ -52,23 +52,18 @@ fn next_handoff(schedules: &[Schedule], now: Timestamp) -> Option<Timestamp> {
 pub async fn run(state: AppState) {
     loop {
         let now = state.now();
-        let wait = match state.store.all_schedules().await {
+        let due = match state.store.all_schedules().await {
             Ok(schedules) => {
                 if let Err(error) = record(&state.store, &schedules, now).await {
                     tracing::error!(error = %error, "recording hand-offs failed; retrying at the next wake-up");
                 }
-                next_handoff(&schedules, now).map_or(MAX_SLEEP, |at| {
-                    Duration::try_from(at.duration_since(now)).unwrap_or_default().min(MAX_SLEEP)
-                })
+                next_handoff(&schedules, now)
             }
             Err(error) => {
                 tracing::error!(error = %error, "loading schedules for hand-offs failed; retrying at the next wake-up");
-                MAX_SLEEP
+                None
             }
         };
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            () = state.events.changed(Topic::Schedule) => {}
-        }
+        state.events.wait_until_due_or_changed(Topic::Schedule, due, now, MAX_SLEEP).await;
     }
 }

@@ -17,7 +17,7 @@ use crate::{events::Topic, ingest, state::AppState};
 /// The longest the job sleeps, whatever the deadlines say.
 const MAX_SLEEP: Duration = Duration::from_secs(300);
 /// How soon a pass that failed is tried again.
-const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
+const RETRY_AFTER_FAILURE: jiff::SignedDuration = jiff::SignedDuration::from_secs(5);
 
 /// Why a pass of the watcher stopped early; the job tries again shortly.
 #[derive(Debug, thiserror::Error)]
@@ -65,18 +65,13 @@ pub async fn run(state: AppState) {
             Ok(heartbeats) => raise_overdue(&state, &heartbeats, now).await.map(|_| heartbeats),
             Err(error) => Err(error.into()),
         };
-        let wait = match passed {
-            Ok(heartbeats) => next_deadline(&heartbeats, now).map_or(MAX_SLEEP, |at| {
-                Duration::try_from(at.duration_since(now)).unwrap_or_default().min(MAX_SLEEP)
-            }),
+        let due = match passed {
+            Ok(heartbeats) => next_deadline(&heartbeats, now),
             Err(error) => {
                 tracing::error!(error = %error, "checking heartbeats failed; retrying shortly");
-                RETRY_AFTER_FAILURE
+                Some(now + RETRY_AFTER_FAILURE)
             }
         };
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            () = state.events.changed(Topic::Heartbeat) => {}
-        }
+        state.events.wait_until_due_or_changed(Topic::Heartbeat, due, now, MAX_SLEEP).await;
     }
 }

@@ -254,7 +254,7 @@ impl Store {
     ) -> Result<MaintenanceWindow, StoreError> {
         let id = new_id();
         let mut tx = self.writer.begin().await?;
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO maintenance_windows (id, service_id, starts_at, ends_at, reason, created_by_user_id,
                 created_by, created_at)
              SELECT $1, id, $3, $4, $5, $6, $7, $8 FROM services WHERE id = $2 AND deleted_at IS NULL",
@@ -268,12 +268,10 @@ impl Store {
         .bind(&by.name)
         .bind(rows::millis(now))
         .execute(&mut *tx)
-        .await
-        .and_then(|done| if done.rows_affected() == 0 { Err(sqlx::Error::RowNotFound) } else { Ok(done) })
-        .map_err(|e| match e {
-            sqlx::Error::RowNotFound => StoreError::NotFound("service"),
-            other => other.into(),
-        })?;
+        .await?;
+        if inserted.rows_affected() == 0 {
+            return Err(StoreError::NotFound("service"));
+        }
         let actor = by.user_id.clone().map_or(Actor::System("maintenance"), Actor::User);
         let summary = format!("scheduled maintenance from {} to {}", window.starts_at, window.ends_at);
         audit::record(

@@ -316,6 +316,16 @@ impl Store {
         rows.into_iter().map(IntegrationKey::try_from).collect()
     }
 
+    /// One of a service's keys, revoked or not.
+    pub async fn get_integration_key(
+        &self,
+        service: &ServiceId,
+        key: &IntegrationKeyId,
+    ) -> Result<IntegrationKey, StoreError> {
+        let mut conn = self.reader.acquire().await?;
+        fetch_key(&mut conn, service, key).await
+    }
+
     /// Revokes a key; monitors using it are refused from then on. Revoking twice changes nothing.
     pub async fn revoke_integration_key(
         &self,

@@ -84,12 +84,6 @@ pub struct MaintenanceWindow {
     pub created_by: ActedBy,
 }
 
-impl MaintenanceWindow {
-    pub fn covers(&self, at: Timestamp) -> bool {
-        self.starts_at <= at && at < self.ends_at
-    }
-}
-
 /// The longest maintenance window: longer ones are better served by deleting the service.
 pub const MAX_MAINTENANCE: SignedDuration = SignedDuration::from_hours(24 * 31);
 

@@ -110,9 +110,9 @@ pub fn read_json(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(Bytes, Value), Refusal> {
-    let body = body.map_err(|rejection| match rejection {
-        BytesRejection::FailedToBufferBody(_) => Refusal::TooLarge,
-        other => Refusal::NotJson(other.body_text()),
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => Refusal::TooLarge,
+        _ => Refusal::NotJson(rejection.body_text()),
     })?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();

@@ -24,7 +24,7 @@ use super::{
     render, see_other,
 };
 use crate::{
-    alerts::{self, HeartbeatView},
+    alerts::HeartbeatView,
     api::IntegrationKeyView,
     auth::Caller,
     directory::{self, CreateKey, CreateService, UpdateService},
@@ -174,13 +174,13 @@ pub(super) async fn service_page(
     let status = form_status(&errors);
     let settings = state.store.alert_settings(id).await.map_err(ApiError::from)?;
     let maintenance = state.store.maintenance_windows(id, state.now()).await.map_err(ApiError::from)?;
-    let heartbeats = alerts::heartbeats(state, caller, id).await?;
+    let heartbeats = state.store.heartbeats_of(id).await.map_err(ApiError::from)?;
     let page = ServicePage {
         layout: Layout::new(caller, "services", done, state.now()),
         keys: keys.into_iter().map(|k| IntegrationKeyView::new(k, &public_url)).collect(),
         settings,
         maintenance,
-        heartbeats,
+        heartbeats: heartbeats.into_iter().map(|h| HeartbeatView::new(h, &public_url)).collect(),
         can_respond: caller.user.role.allows(Permission::RespondToAlerts),
         teams: all_teams(state).await?,
         can_manage: caller.user.role.allows(Permission::ManageServices),

@@ -9,7 +9,9 @@ use crate::{
     Invalid,
     alert::{
         priority::Severity,
-        signal::{Link, MAX_DEDUP_KEY_CHARS, MAX_LABEL_CHARS, MAX_SUMMARY_CHARS, Signal, SignalAction},
+        signal::{
+            Image, Link, MAX_DEDUP_KEY_CHARS, MAX_LABEL_CHARS, MAX_SUMMARY_CHARS, Signal, SignalAction, clip,
+        },
     },
 };
 
@@ -43,7 +45,7 @@ pub fn parse_v2(body: &Value) -> Result<PagerDutyEvent, Invalid> {
                 signal.summary = summary;
             }
             if let Some(source) = payload.required_text("source", &mut problems) {
-                signal.source = crate::alert::signal::clip(source, MAX_LABEL_CHARS);
+                signal.source = clip(source, MAX_LABEL_CHARS);
             }
             if let Some(severity) = payload.required_text("severity", &mut problems) {
                 match severity.parse::<Severity>() {
@@ -116,7 +118,7 @@ fn read_context(map: &Map<String, Value>, i: usize, signal: &mut Signal, problem
             if let Some(src) = context.required_text("src", problems) {
                 let href = context.text("href", problems).unwrap_or("").to_owned();
                 let alt = context.text("alt", problems).unwrap_or("").to_owned();
-                signal.images.push(crate::alert::signal::Image { src: src.to_owned(), href, alt });
+                signal.images.push(Image { src: src.to_owned(), href, alt });
             }
         }
         Some(_) => problems.add(format!("{path}.type"), "must be link or image"),
