@@ -14,41 +14,8 @@ use sqlx::{Any, AnyConnection, FromRow};
 
 use crate::{
     Backend, Store, StoreError, rows,
-    sql::{Sql, fixed_chunks},
+    sql::{Sql, batch_row, rows_document},
 };
-
-/// The alert columns, in the order [`AlertRow`] and the upsert use them.
-pub(crate) const ALERT_COLUMNS: [&str; 29] = [
-    "id",
-    "service_id",
-    "dedup_key",
-    "status",
-    "severity",
-    "priority",
-    "summary",
-    "source",
-    "component",
-    "alert_group",
-    "class",
-    "details",
-    "links",
-    "images",
-    "client",
-    "client_url",
-    "origin",
-    "suppressed",
-    "grouped",
-    "first_seen_at",
-    "last_seen_at",
-    "occurrences",
-    "acknowledged_at",
-    "acknowledged_by_user_id",
-    "acknowledged_by",
-    "resolved_at",
-    "resolved_by_user_id",
-    "resolved_by",
-    "updated_at",
-];
 
 #[derive(FromRow)]
 pub(crate) struct AlertRow {
@@ -132,95 +99,144 @@ impl TryFrom<AlertRow> for Alert {
 }
 
 pub(crate) fn select_alerts() -> String {
-    format!("SELECT {} FROM alerts", ALERT_COLUMNS.join(", "))
+    let names: Vec<&str> = AlertRecord::COLUMNS.iter().map(|c| c.name()).collect();
+    format!("SELECT {} FROM alerts", names.join(", "))
 }
 
-/// Writes alerts in their final state: new ones are inserted, known ones overwritten, in one
-/// multi-row statement per chunk.
+batch_row! {
+    /// An alert as one row of a batch document: [`AlertRow`]'s columns, written by [`upsert_alerts`].
+    struct AlertRecord<'a> {
+        id: Text &'a str,
+        service_id: Text &'a str,
+        dedup_key: Text &'a str,
+        status: Text &'static str,
+        severity: Text &'static str,
+        priority: Text &'static str,
+        summary: Text &'a str,
+        source: Text &'a str,
+        component: Text Option<&'a str>,
+        alert_group: Text Option<&'a str>,
+        class: Text Option<&'a str>,
+        details: Text String,
+        links: Text String,
+        images: Text String,
+        client: Text Option<&'a str>,
+        client_url: Text Option<&'a str>,
+        origin: Text &'a str,
+        suppressed: Integer i64,
+        grouped: Integer i64,
+        first_seen_at: Integer i64,
+        last_seen_at: Integer i64,
+        occurrences: Integer i64,
+        acknowledged_at: Integer Option<i64>,
+        acknowledged_by_user_id: Text Option<&'a str>,
+        acknowledged_by: Text Option<&'a str>,
+        resolved_at: Integer Option<i64>,
+        resolved_by_user_id: Text Option<&'a str>,
+        resolved_by: Text Option<&'a str>,
+        updated_at: Integer i64,
+    }
+}
+
+impl<'a> From<&'a Alert> for AlertRecord<'a> {
+    fn from(alert: &'a Alert) -> Self {
+        let user = |by: &'a Option<ActedBy>| by.as_ref().and_then(|b| b.user_id.as_ref()).map(UserId::as_str);
+        let name = |by: &'a Option<ActedBy>| by.as_ref().map(|b| b.name.as_str());
+        AlertRecord {
+            id: alert.id.as_str(),
+            service_id: alert.service_id.as_str(),
+            dedup_key: &alert.dedup_key,
+            status: alert.status.as_str(),
+            severity: alert.severity.as_str(),
+            priority: alert.priority.as_str(),
+            summary: &alert.summary,
+            source: &alert.source,
+            component: alert.component.as_deref(),
+            alert_group: alert.group.as_deref(),
+            class: alert.class.as_deref(),
+            details: alert.details.to_string(),
+            links: serde_json::to_string(&alert.links).unwrap_or_else(|_| "[]".into()),
+            images: serde_json::to_string(&alert.images).unwrap_or_else(|_| "[]".into()),
+            client: alert.client.as_deref(),
+            client_url: alert.client_url.as_deref(),
+            origin: &alert.origin,
+            suppressed: i64::from(alert.suppressed),
+            grouped: i64::from(alert.grouped),
+            first_seen_at: rows::millis(alert.first_seen_at),
+            last_seen_at: rows::millis(alert.last_seen_at),
+            occurrences: i64::from(alert.occurrences),
+            acknowledged_at: alert.acknowledged_at.map(rows::millis),
+            acknowledged_by_user_id: user(&alert.acknowledged_by),
+            acknowledged_by: name(&alert.acknowledged_by),
+            resolved_at: alert.resolved_at.map(rows::millis),
+            resolved_by_user_id: user(&alert.resolved_by),
+            resolved_by: name(&alert.resolved_by),
+            updated_at: rows::millis(alert.updated_at),
+        }
+    }
+}
+
+/// Writes alerts in their final state: new ones are inserted, known ones overwritten, all in one
+/// statement.
 pub(crate) async fn upsert_alerts(
     conn: &mut AnyConnection,
     backend: Backend,
     alerts: &[Alert],
 ) -> Result<(), StoreError> {
-    for chunk in fixed_chunks(alerts) {
-        let mut sql = Sql::new(backend, format!("INSERT INTO alerts ({}) VALUES ", ALERT_COLUMNS.join(", ")));
-        for (i, alert) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            let by = |b: &Option<ActedBy>| {
-                (
-                    b.as_ref().and_then(|b| b.user_id.as_ref().map(|u| u.0.clone())),
-                    b.as_ref().map(|b| b.name.clone()),
-                )
-            };
-            let (ack_user, ack_name) = by(&alert.acknowledged_by);
-            let (res_user, res_name) = by(&alert.resolved_by);
-            sql.push("(");
-            sql.bind(alert.id.0.clone()).push(", ");
-            sql.bind(alert.service_id.0.clone()).push(", ");
-            sql.bind(alert.dedup_key.clone()).push(", ");
-            sql.bind(alert.status.as_str().to_owned()).push(", ");
-            sql.bind(alert.severity.as_str().to_owned()).push(", ");
-            sql.bind(alert.priority.as_str().to_owned()).push(", ");
-            sql.bind(alert.summary.clone()).push(", ");
-            sql.bind(alert.source.clone()).push(", ");
-            sql.bind(alert.component.clone()).push(", ");
-            sql.bind(alert.group.clone()).push(", ");
-            sql.bind(alert.class.clone()).push(", ");
-            sql.bind(alert.details.to_string()).push(", ");
-            sql.bind(serde_json::to_string(&alert.links).unwrap_or_else(|_| "[]".into())).push(", ");
-            sql.bind(serde_json::to_string(&alert.images).unwrap_or_else(|_| "[]".into())).push(", ");
-            sql.bind(alert.client.clone()).push(", ");
-            sql.bind(alert.client_url.clone()).push(", ");
-            sql.bind(alert.origin.clone()).push(", ");
-            sql.bind(i64::from(alert.suppressed)).push(", ");
-            sql.bind(i64::from(alert.grouped)).push(", ");
-            sql.bind(rows::millis(alert.first_seen_at)).push(", ");
-            sql.bind(rows::millis(alert.last_seen_at)).push(", ");
-            sql.bind(i64::from(alert.occurrences)).push(", ");
-            sql.bind(alert.acknowledged_at.map(rows::millis)).push(", ");
-            sql.bind(ack_user).push(", ");
-            sql.bind(ack_name).push(", ");
-            sql.bind(alert.resolved_at.map(rows::millis)).push(", ");
-            sql.bind(res_user).push(", ");
-            sql.bind(res_name).push(", ");
-            sql.bind(rows::millis(alert.updated_at)).push(")");
-        }
-        let updates: Vec<String> =
-            ALERT_COLUMNS[3..].iter().map(|column| format!("{column} = excluded.{column}")).collect();
-        sql.push(" ON CONFLICT (id) DO UPDATE SET ").push(&updates.join(", "));
-        sql.query().execute(&mut *conn).await?;
+    if alerts.is_empty() {
+        return Ok(());
     }
+    let records: Vec<AlertRecord> = alerts.iter().map(AlertRecord::from).collect();
+    let names: Vec<&str> = AlertRecord::COLUMNS.iter().map(|c| c.name()).collect();
+    let mut sql = Sql::new(backend, format!("INSERT INTO alerts ({}) ", names.join(", ")));
+    // `WHERE true` tells SQLite's parser that the ON below starts the upsert, not a join.
+    sql.rows_from_json(AlertRecord::COLUMNS, rows_document(&records)).push(" WHERE true");
+    let updates: Vec<String> =
+        names[3..].iter().map(|column| format!("{column} = excluded.{column}")).collect();
+    sql.push(" ON CONFLICT (id) DO UPDATE SET ").push(&updates.join(", "));
+    sql.query().execute(&mut *conn).await?;
     Ok(())
 }
 
-/// Appends log entries, in order.
+batch_row! {
+    /// A log entry as one row of a batch document, written by [`insert_log`].
+    struct LogRecord<'a> {
+        alert_id: Text &'a str,
+        at: Integer i64,
+        kind: Text &'static str,
+        by_user_id: Text Option<&'a str>,
+        by_name: Text &'a str,
+        message: Text &'a str,
+        details: Text String,
+    }
+}
+
+/// Appends log entries, in order, in one statement.
 pub(crate) async fn insert_log(
     conn: &mut AnyConnection,
     backend: Backend,
     entries: &[(AlertId, AlertLogEntry)],
 ) -> Result<(), StoreError> {
-    for chunk in fixed_chunks(entries) {
-        let mut sql = Sql::new(
-            backend,
-            "INSERT INTO alert_log (alert_id, at, kind, by_user_id, by_name, message, details) VALUES ",
-        );
-        for (i, (alert, entry)) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.push("(");
-            sql.bind(alert.0.clone()).push(", ");
-            sql.bind(rows::millis(entry.at)).push(", ");
-            sql.bind(entry.kind.as_str().to_owned()).push(", ");
-            sql.bind(entry.by.user_id.as_ref().map(|u| u.0.clone())).push(", ");
-            sql.bind(entry.by.name.clone()).push(", ");
-            sql.bind(entry.message.clone()).push(", ");
-            sql.bind(entry.details.to_string()).push(")");
-        }
-        sql.query().execute(&mut *conn).await?;
+    if entries.is_empty() {
+        return Ok(());
     }
+    let records: Vec<LogRecord> = entries
+        .iter()
+        .map(|(alert, entry)| LogRecord {
+            alert_id: alert.as_str(),
+            at: rows::millis(entry.at),
+            kind: entry.kind.as_str(),
+            by_user_id: entry.by.user_id.as_ref().map(UserId::as_str),
+            by_name: &entry.by.name,
+            message: &entry.message,
+            details: entry.details.to_string(),
+        })
+        .collect();
+    let names: Vec<&str> = LogRecord::COLUMNS.iter().map(|c| c.name()).collect();
+    let mut sql = Sql::new(backend, format!("INSERT INTO alert_log ({}) ", names.join(", ")));
+    // Ids are given in the document's order, which keeps the log in arrival order.
+    sql.rows_from_json(LogRecord::COLUMNS, rows_document(&records)).push(" ORDER BY key");
+    sql.query().execute(&mut *conn).await?;
     Ok(())
 }
 

@@ -11,21 +11,27 @@
 //! On PostgreSQL, where several instances write, the open alerts a batch touches are locked with
 //! `FOR UPDATE`; a batch that loses a race (unique violation, deadlock) is retried whole.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    time::Duration,
+};
 
 use jiff::Timestamp;
 use muster_core::{
     alert::{ActedBy, Alert, Arrival, Intake, Outcome, PriorityMap, STORM_DEDUP_KEY, ServiceRules, Signal},
     ids::{AlertId, ServiceId},
 };
-use sqlx::{AnyConnection, AnyPool, FromRow};
-use tokio::sync::{mpsc, oneshot};
+use sqlx::{AnyConnection, AnyPool, Connection, FromRow};
+use tokio::{
+    sync::{mpsc, oneshot},
+    time::Instant,
+};
 
 use crate::{
     Backend, StoreError,
     alerts::{AlertRow, count_open, insert_log, select_alerts, upsert_alerts},
     new_id, rows,
-    sql::{Sql, fixed_chunks},
+    sql::{Sql, rows_document},
 };
 
 /// One signal for one service, as a request hands it over.
@@ -42,6 +48,13 @@ pub struct Delivery {
 
 /// The most signals one transaction takes; more wait for the next.
 const MAX_BATCH: usize = 1024;
+/// How long the writer keeps its connection while batches keep coming. Other writes (a person
+/// acknowledging an alert) wait at most this long plus one batch; in exchange, consecutive batches
+/// skip the pool's checks on every hand-back and take-out, which cost more than a small batch.
+const TURN: Duration = Duration::from_millis(20);
+/// How long the writer keeps its connection waiting for the next request once the queue is empty:
+/// under load the answered senders come back within this, so the turn goes on.
+const IDLE_GRACE: Duration = Duration::from_millis(1);
 /// How often a batch that lost a race with another instance is tried again.
 const RACE_RETRIES: usize = 3;
 
@@ -77,48 +90,80 @@ impl IngestQueue {
 
 async fn write_batches(writer: AnyPool, backend: Backend, mut queue: mpsc::Receiver<Job>) {
     while let Some(first) = queue.recv().await {
-        let mut size = first.deliveries.len();
-        let mut jobs = vec![first];
-        while size < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => {
-                    size += job.deliveries.len();
-                    jobs.push(job);
-                }
-                Err(_) => break,
+        let mut conn = match writer.acquire().await {
+            Ok(conn) => conn,
+            Err(error) => {
+                let _ = first.reply.send(Err(error.into()));
+                continue;
             }
+        };
+        let turn_ends = Instant::now() + TURN;
+        let mut next = Some(first);
+        while let Some(first) = next.take() {
+            let jobs = gather(first, &mut queue);
+            if !write_jobs(&mut conn, backend, jobs).await || Instant::now() >= turn_ends {
+                break;
+            }
+            next = match queue.try_recv() {
+                Ok(job) => Some(job),
+                Err(_) => tokio::time::timeout(IDLE_GRACE, queue.recv()).await.ok().flatten(),
+            };
         }
-        match write_with_retries(&writer, backend, &jobs).await {
-            Ok(mut outcomes) => {
-                for job in jobs.into_iter().rev() {
-                    let mine = outcomes.split_off(outcomes.len() - job.deliveries.len());
-                    let _ = job.reply.send(Ok(mine));
-                }
+    }
+}
+
+/// The first job and whatever else is queued, up to [`MAX_BATCH`] signals.
+fn gather(first: Job, queue: &mut mpsc::Receiver<Job>) -> Vec<Job> {
+    let mut size = first.deliveries.len();
+    let mut jobs = vec![first];
+    while size < MAX_BATCH {
+        match queue.try_recv() {
+            Ok(job) => {
+                size += job.deliveries.len();
+                jobs.push(job);
             }
-            Err(error) if jobs.len() == 1 => {
-                if let Some(job) = jobs.pop() {
-                    let _ = job.reply.send(Err(error));
-                }
+            Err(_) => break,
+        }
+    }
+    jobs
+}
+
+/// Writes one batch and answers its requests; false when it failed, so that the turn ends and a
+/// broken connection goes back to the pool to be replaced.
+async fn write_jobs(conn: &mut AnyConnection, backend: Backend, mut jobs: Vec<Job>) -> bool {
+    match write_with_retries(conn, backend, &jobs).await {
+        Ok(mut outcomes) => {
+            for job in jobs.into_iter().rev() {
+                let mine = outcomes.split_off(outcomes.len() - job.deliveries.len());
+                let _ = job.reply.send(Ok(mine));
             }
-            Err(_) => {
-                for job in jobs {
-                    let result = write_with_retries(&writer, backend, std::slice::from_ref(&job)).await;
-                    let _ = job.reply.send(result);
-                }
+            true
+        }
+        Err(error) if jobs.len() == 1 => {
+            if let Some(job) = jobs.pop() {
+                let _ = job.reply.send(Err(error));
             }
+            false
+        }
+        Err(_) => {
+            for job in jobs {
+                let result = write_with_retries(conn, backend, std::slice::from_ref(&job)).await;
+                let _ = job.reply.send(result);
+            }
+            false
         }
     }
 }
 
 async fn write_with_retries(
-    writer: &AnyPool,
+    conn: &mut AnyConnection,
     backend: Backend,
     jobs: &[Job],
 ) -> Result<Vec<Outcome>, StoreError> {
     let deliveries: Vec<&Delivery> = jobs.iter().flat_map(|j| &j.deliveries).collect();
     let mut attempt = 0;
     loop {
-        match write_batch(writer, backend, &deliveries).await {
+        match write_batch(conn, backend, &deliveries).await {
             Err(StoreError::Database(error)) if attempt < RACE_RETRIES && lost_race(&error) => attempt += 1,
             result => return result,
         }
@@ -136,12 +181,12 @@ fn lost_race(error: &sqlx::Error) -> bool {
 }
 
 async fn write_batch(
-    writer: &AnyPool,
+    conn: &mut AnyConnection,
     backend: Backend,
     deliveries: &[&Delivery],
 ) -> Result<Vec<Outcome>, StoreError> {
     let now = deliveries.iter().map(|d| d.received_at).max().unwrap_or_default();
-    let mut tx = writer.begin().await?;
+    let mut tx = conn.begin().await?;
     let services: Vec<&ServiceId> =
         deliveries.iter().map(|d| &d.service_id).collect::<HashSet<_>>().into_iter().collect();
     let rules = service_rules(&mut tx, backend, &services, now).await?;
@@ -226,18 +271,12 @@ async fn open_alerts(
 ) -> Result<Vec<Alert>, StoreError> {
     let mut sorted: Vec<&str> = keys.iter().copied().collect();
     sorted.sort_unstable();
-    let mut found = Vec::new();
-    for chunk in fixed_chunks(&sorted) {
-        let mut sql = Sql::new(backend, select_alerts());
-        sql.push(" WHERE resolved_at IS NULL AND dedup_key IN ").list(chunk.iter().map(|k| k.to_string()));
-        sql.push(" ORDER BY id");
-        if backend == Backend::Postgres {
-            sql.push(" FOR UPDATE");
-        }
-        let rows: Vec<AlertRow> = sql.query_as().fetch_all(&mut *conn).await?;
-        for row in rows {
-            found.push(Alert::try_from(row)?);
-        }
+    let mut sql = Sql::new(backend, select_alerts());
+    sql.push(" WHERE resolved_at IS NULL AND dedup_key IN ").strings_from_json(rows_document(&sorted));
+    sql.push(" ORDER BY id");
+    if backend == Backend::Postgres {
+        sql.push(" FOR UPDATE");
     }
-    Ok(found)
+    let rows: Vec<AlertRow> = sql.query_as().fetch_all(&mut *conn).await?;
+    rows.into_iter().map(Alert::try_from).collect()
 }
