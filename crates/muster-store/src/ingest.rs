@@ -272,7 +272,7 @@ async fn open_alerts(
     let mut sorted: Vec<&str> = keys.iter().copied().collect();
     sorted.sort_unstable();
     let mut sql = Sql::new(backend, select_alerts());
-    sql.push(" WHERE resolved_at IS NULL AND dedup_key IN ").strings_from_json(rows_document(&sorted));
+    sql.push(" WHERE resolved_at IS NULL AND dedup_key").in_json_strings(rows_document(&sorted));
     sql.push(" ORDER BY id");
     if backend == Backend::Postgres {
         sql.push(" FOR UPDATE");

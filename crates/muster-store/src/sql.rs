@@ -83,11 +83,16 @@ impl Sql {
         self.push(" FROM ").json_elements(document)
     }
 
-    /// Appends `(SELECT <each string of document>)`, for `column IN …` with a JSON array of strings.
-    pub(crate) fn strings_from_json(&mut self, document: String) -> &mut Sql {
+    /// Appends ` IN <the strings of document>`, a JSON array of strings, after a column. On
+    /// PostgreSQL the strings become an array for `= ANY`, which the planner matches with an index
+    /// scan whatever number of strings it guesses a function returns.
+    pub(crate) fn in_json_strings(&mut self, document: String) -> &mut Sql {
         match self.backend {
-            Backend::Sqlite => self.push("(SELECT value FROM ").json_elements(document).push(")"),
-            Backend::Postgres => self.push("(SELECT value #>> '{}' FROM ").json_elements(document).push(")"),
+            Backend::Sqlite => self.push(" IN (SELECT value FROM ").json_elements(document).push(")"),
+            Backend::Postgres => self
+                .push(" = ANY (ARRAY(SELECT jsonb_array_elements_text(CAST(")
+                .bind(document)
+                .push(" AS jsonb))))"),
         }
     }
 
@@ -157,7 +162,7 @@ macro_rules! batch_row {
 }
 pub(crate) use batch_row;
 
-/// The JSON document for [`Sql::rows_from_json`] or [`Sql::strings_from_json`]: a JSON array of
+/// The JSON document for [`Sql::rows_from_json`] or [`Sql::in_json_strings`]: a JSON array of
 /// `rows`, each serialized with serde (a [`batch_row!`], or a string).
 pub(crate) fn rows_document<T: serde::Serialize>(rows: &[T]) -> String {
     // Serializing plain structs of strings and numbers into a String cannot fail.
