@@ -13,6 +13,10 @@
 //! Run with `cargo bench -p muster-server --bench ingest`; results go in BENCHMARKS.md. The server
 //! and the generator share the machine's cores, as the issue that asked for this specifies.
 
+/// The allocator the `muster` binary ships with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::{
     net::SocketAddr,
     sync::Arc,
