@@ -8,7 +8,6 @@ mod alert_settings;
 mod alerts;
 mod audit;
 mod calendar_feeds;
-mod checkpoint;
 mod cover_requests;
 mod error;
 mod handoffs;
@@ -24,7 +23,7 @@ pub mod testing;
 mod tokens;
 mod users;
 
-use std::{str::FromStr, sync::Arc, time::Duration};
+use std::{str::FromStr, time::Duration};
 
 use sqlx::{
     AnyPool, Executor,
@@ -95,8 +94,6 @@ pub struct Store {
     writer: AnyPool,
     reader: AnyPool,
     ingest: ingest::IngestQueue,
-    /// SQLite only: runs while any clone of the store is alive.
-    _checkpointer: Option<Arc<checkpoint::Checkpointer>>,
 }
 
 const SQLITE_READERS: u32 = 4;
@@ -117,8 +114,6 @@ impl Store {
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute("PRAGMA journal_mode = WAL").await?;
-                            // The checkpointer copies the log into the database, not a commit.
-                            conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
                             prepare_sqlite_connection(conn).await
                         })
                     })
@@ -136,8 +131,7 @@ impl Store {
                     })
                     .connect_lazy_with(AnyConnectOptions::from_str(&sqlite_url(url, "rw"))?);
                 let ingest = ingest::IngestQueue::start(writer.clone(), backend);
-                let checkpointer = Some(Arc::new(checkpoint::Checkpointer::start(reader.clone())));
-                Ok(Store { backend, writer, reader, ingest, _checkpointer: checkpointer })
+                Ok(Store { backend, writer, reader, ingest })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -146,7 +140,7 @@ impl Store {
                     .connect(url)
                     .await?;
                 let ingest = ingest::IngestQueue::start(pool.clone(), backend);
-                Ok(Store { backend, writer: pool.clone(), reader: pool, ingest, _checkpointer: None })
+                Ok(Store { backend, writer: pool.clone(), reader: pool, ingest })
             }
         }
     }
@@ -205,15 +199,6 @@ impl Store {
             Backend::Sqlite => vec![stats("writer", &self.writer), stats("reader", &self.reader)],
             Backend::Postgres => vec![stats("shared", &self.writer)],
         }
-    }
-
-    /// SQLite: copies the write-ahead log into the database file now, as the background checkpoint
-    /// does every second (commits never do it). Nothing to do on PostgreSQL.
-    pub async fn checkpoint(&self) -> Result<(), StoreError> {
-        if self.backend == Backend::Sqlite {
-            checkpoint::checkpoint(&self.reader).await?;
-        }
-        Ok(())
     }
 
     /// Closes both pools, waiting for connections in use to be returned.

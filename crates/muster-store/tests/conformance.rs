@@ -645,30 +645,6 @@ fn delivery(service: &ServiceId, action: SignalAction, key: &str, at: Timestamp)
     }
 }
 
-/// Commits leave the write-ahead log to the background checkpoint, so that no request waits while
-/// a commit copies a thousand pages into the database file.
-#[tokio::test]
-async fn sqlite_commits_leave_the_log_to_the_checkpointer() {
-    let folder = tempfile::tempdir().unwrap();
-    let file = folder.path().join("muster.db");
-    let store = Store::open(&format!("sqlite://{}", file.display())).await.unwrap();
-    let service = alerting_service(&store, "Payments").await;
-    store.checkpoint().await.unwrap();
-    let before = std::fs::metadata(&file).unwrap().len();
-    for batch in 0..50 {
-        let deliveries = (0..200)
-            .map(|n| delivery(&service, SignalAction::Trigger, &format!("disk-{batch}-{n}"), t0()))
-            .collect();
-        store.ingest(deliveries).await.unwrap();
-    }
-    let wal = folder.path().join("muster.db-wal");
-    assert!(std::fs::metadata(&wal).unwrap().len() > 1000 * 4096, "past SQLite's automatic checkpoint");
-    assert_eq!(std::fs::metadata(&file).unwrap().len(), before, "no commit copied the log");
-    store.checkpoint().await.unwrap();
-    assert!(std::fs::metadata(&file).unwrap().len() > before, "the checkpoint copied the log");
-    assert_eq!(open_count(&store, &service).await, 200, "first page of the 10,000 open alerts");
-}
-
 async fn open_count(store: &Store, service: &ServiceId) -> usize {
     let filter = AlertFilter {
         service: Some(service.clone()),
