@@ -313,11 +313,16 @@ async fn scenarios(backend: &str, database: TestDatabase, rows: &mut Vec<String>
     let hot: MakeRequest = Arc::new(move |_, _| post(address, "/v2/enqueue", &hot_body));
     let accepted = |status: u16| status == 202;
 
-    let distinct_run = closed_loop(address, distinct.clone(), accepted).await;
+    let distinct_run = closed_loop(address, distinct, accepted).await;
     rows.push(distinct_run.row(&format!("{backend}: PagerDuty v2, distinct keys, as fast as answered")));
     let hot_run = closed_loop(address, hot, accepted).await;
     rows.push(hot_run.row(&format!("{backend}: PagerDuty v2, one hot key, as fast as answered")));
-    let offered = open_loop(address, distinct.clone(), OFFERED_PER_SECOND).await;
+    // New keys again, so that the offered run opens new alerts rather than repeating open ones.
+    let fresh_key = key.clone();
+    let fresh: MakeRequest = Arc::new(move |connection, n| {
+        post(address, "/v2/enqueue", &pagerduty_event(&fresh_key, &format!("fresh-{connection}-{n}")))
+    });
+    let offered = open_loop(address, fresh, OFFERED_PER_SECOND).await;
     rows.push(
         offered.row(&format!("{backend}: PagerDuty v2, distinct keys, {OFFERED_PER_SECOND}/s offered")),
     );
