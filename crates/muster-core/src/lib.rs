@@ -7,6 +7,7 @@ pub mod alert;
 pub mod audit;
 pub mod authz;
 pub mod clock;
+pub mod escalation;
 pub mod ical;
 pub mod ids;
 pub mod page;

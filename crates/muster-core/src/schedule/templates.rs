@@ -23,7 +23,8 @@ use crate::{
 };
 
 /// The roles of a service's on-call schedules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Tier {
     Primary,
     Secondary,
