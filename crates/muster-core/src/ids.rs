@@ -54,4 +54,6 @@ id_type!(
     MaintenanceWindowId,
     /// Identifies a heartbeat monitor of a service.
     HeartbeatId,
+    /// Identifies an escalation policy.
+    EscalationPolicyId,
 );

@@ -10,6 +10,7 @@ mod audit;
 mod calendar_feeds;
 mod cover_requests;
 mod error;
+mod escalation_policies;
 mod handoffs;
 mod ingest;
 mod rows;

@@ -13,7 +13,8 @@ use muster_core::{
         settings::{AlertSettings, NewHeartbeat, NewMaintenanceWindow},
     },
     audit::Actor,
-    ids::{AlertId, CoverRequestId, OverrideId, ScheduleId, ServiceId, TeamId, UserId},
+    escalation::{EscalationTarget, NewEscalationPolicy, ResponseTargets, StepInput, TargetInput},
+    ids::{AlertId, CoverRequestId, EscalationPolicyId, OverrideId, ScheduleId, ServiceId, TeamId, UserId},
     page::Page,
     schedule::{
         CoverStatus, Layers, OverrideKind, ScheduleNaming,
@@ -83,6 +84,8 @@ conformance!(
     maintenance_suppresses_and_the_cap_groups_a_storm,
     heartbeats_check_in_and_go_down_once,
     inbound_keys_are_found_until_revoked,
+    escalation_policies_check_their_targets_and_count_versions,
+    services_page_through_a_policy_that_cannot_be_deleted_under_them,
 );
 
 fn t0() -> Timestamp {
@@ -862,4 +865,107 @@ async fn inbound_keys_are_found_until_revoked(store: &Store) {
     assert_eq!(store.find_inbound_key("nope").await.unwrap(), None);
     store.revoke_integration_key(&service, &key.id, &CONSOLE, t0()).await.unwrap();
     assert_eq!(store.find_inbound_key("GF-KEY").await.unwrap(), None);
+}
+
+fn step(minutes: u32, targets: &[(&str, &str)]) -> StepInput {
+    let targets = targets
+        .iter()
+        .map(|(kind, value)| match *kind {
+            "tier" => TargetInput { kind: "tier".into(), id: None, tier: Some((*value).into()) },
+            kind => TargetInput { kind: kind.into(), id: Some((*value).into()), tier: None },
+        })
+        .collect();
+    StepInput { escalate_after_minutes: Some(minutes), targets }
+}
+
+fn invalid_fields<T: std::fmt::Debug>(result: Result<T, StoreError>) -> Vec<String> {
+    match result {
+        Err(StoreError::Invalid(invalid)) => invalid.0.into_iter().map(|e| e.field).collect(),
+        other => panic!("expected invalid input, got {other:?}"),
+    }
+}
+
+async fn escalation_policies_check_their_targets_and_count_versions(store: &Store) {
+    let ada = user(store, "Ada", Role::Responder).await;
+    let leaver = user(store, "Leaver", Role::Responder).await;
+    let sres = team(store, "SRE").await;
+    let new = NewEscalationPolicy::parse(
+        "Payments",
+        Some("Primary first, then Ada and the SRE team"),
+        &[step(5, &[("tier", "primary")]), step(10, &[("user", ada.as_str()), ("team", sres.as_str())])],
+        Some(1),
+    )
+    .unwrap();
+    let policy = store.create_escalation_policy(&new, &CONSOLE, t0()).await.unwrap();
+    assert_eq!(policy.version, 1);
+    assert_eq!(policy.rules, new.rules);
+    assert_eq!(store.get_escalation_policy(&policy.id).await.unwrap(), policy);
+    assert_eq!(store.list_escalation_policies(Page::first()).await.unwrap(), std::slice::from_ref(&policy));
+
+    let clash =
+        NewEscalationPolicy::parse("PAYMENTS", None, &[step(5, &[("tier", "primary")])], None).unwrap();
+    assert!(is_conflict(&store.create_escalation_policy(&clash, &CONSOLE, t0()).await, "name"));
+
+    store.deactivate_user(&leaver, &CONSOLE, t0()).await.unwrap();
+    let unknown = NewEscalationPolicy::parse(
+        "Search",
+        None,
+        &[
+            step(5, &[("user", "nobody"), ("tier", "secondary")]),
+            step(5, &[("team", "no-team"), ("schedule", "no-schedule"), ("user", leaver.as_str())]),
+        ],
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        invalid_fields(store.create_escalation_policy(&unknown, &CONSOLE, t0()).await),
+        [
+            "steps[0].targets[0].id",
+            "steps[1].targets[0].id",
+            "steps[1].targets[1].id",
+            "steps[1].targets[2].id",
+        ]
+    );
+
+    let later = t0() + SignedDuration::from_mins(1);
+    let changed =
+        NewEscalationPolicy::parse("Payments", None, &[step(15, &[("user", ada.as_str())])], None).unwrap();
+    let replaced = store.replace_escalation_policy(&policy.id, &changed, &CONSOLE, later).await.unwrap();
+    assert_eq!(replaced.version, 2, "every change moves the version on");
+    assert_eq!(replaced.rules.steps[0].targets, [EscalationTarget::User { user_id: ada.clone() }]);
+    assert_eq!(replaced.updated_at, later);
+    assert!(matches!(
+        store.get_escalation_policy(&EscalationPolicyId("nope".into())).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn services_page_through_a_policy_that_cannot_be_deleted_under_them(store: &Store) {
+    let service = alerting_service(store, "Checkout").await;
+    let before = store.service_escalation(&service).await.unwrap();
+    assert_eq!(before.policy_id, None, "a new service pages no one until it has a policy");
+    assert_eq!(before.response_targets, ResponseTargets::default());
+
+    let new = NewEscalationPolicy::parse("Checkout", None, &[step(5, &[("tier", "primary")])], None).unwrap();
+    let policy = store.create_escalation_policy(&new, &CONSOLE, t0()).await.unwrap();
+    let targets = ResponseTargets { business_critical_minutes: 3, urgent_minutes: 20 };
+    store.set_service_escalation(&service, Some(&policy.id), targets, &CONSOLE, t0()).await.unwrap();
+    let after = store.service_escalation(&service).await.unwrap();
+    assert_eq!(after.policy_id.as_ref(), Some(&policy.id));
+    assert_eq!(after.policy_name.as_deref(), Some("Checkout"));
+    assert_eq!(after.response_targets, targets);
+
+    assert!(is_conflict(
+        &store.delete_escalation_policy(&policy.id, &CONSOLE, t0()).await,
+        "escalation_policy"
+    ));
+    let unknown = EscalationPolicyId("nope".into());
+    assert_eq!(
+        invalid_fields(store.set_service_escalation(&service, Some(&unknown), targets, &CONSOLE, t0()).await),
+        ["escalation_policy_id"]
+    );
+    store.set_service_escalation(&service, None, targets, &CONSOLE, t0()).await.unwrap();
+    store.delete_escalation_policy(&policy.id, &CONSOLE, t0()).await.unwrap();
+    assert!(matches!(store.get_escalation_policy(&policy.id).await, Err(StoreError::NotFound(_))));
+    assert!(store.list_escalation_policies(Page::first()).await.unwrap().is_empty());
 }

@@ -9,6 +9,7 @@ pub mod response;
 
 pub use plan::{Escalation, StepDue};
 pub use policy::{
-    EscalationRules, EscalationStep, EscalationTarget, NewEscalationPolicy, StepInput, TargetInput,
+    EscalationPolicy, EscalationRules, EscalationStep, EscalationTarget, NewEscalationPolicy,
+    ServiceEscalation, StepInput, TargetInput,
 };
 pub use response::{ResponseOutcome, ResponseTargets};

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     FieldError, Invalid,
-    ids::{ScheduleId, TeamId, UserId},
+    ids::{EscalationPolicyId, ScheduleId, TeamId, UserId},
     schedule::templates::Tier,
     validate::{Checker, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, optional_text, required_line},
 };
@@ -64,6 +64,27 @@ impl EscalationRules {
 
 pub(crate) fn minutes(count: u32) -> jiff::SignedDuration {
     jiff::SignedDuration::from_mins(i64::from(count))
+}
+
+/// A stored policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EscalationPolicy {
+    pub id: EscalationPolicyId,
+    pub name: String,
+    pub description: String,
+    pub rules: EscalationRules,
+    /// Goes up with every change; a page records the version it froze.
+    pub version: u32,
+    pub created_at: jiff::Timestamp,
+    pub updated_at: jiff::Timestamp,
+}
+
+/// How a service pages: through which policy (none: it pages no one yet) and against which targets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceEscalation {
+    pub policy_id: Option<EscalationPolicyId>,
+    pub policy_name: Option<String>,
+    pub response_targets: super::ResponseTargets,
 }
 
 /// A step as a client sends it, before validation.
