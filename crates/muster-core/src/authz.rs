@@ -11,7 +11,7 @@ pub enum Permission {
     ManageUsers,
     /// Create, change and delete teams and their members.
     ManageTeams,
-    /// Create, change and delete services and their integration keys.
+    /// Create, change and delete services, their integration keys and escalation policies.
     ManageServices,
     /// Create and delete schedules, reorder rotations, add and remove overrides.
     ManageSchedules,

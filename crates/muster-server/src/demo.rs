@@ -15,13 +15,14 @@ use muster_core::alert::{
 };
 use muster_core::{
     audit::Actor,
+    escalation::{NewEscalationPolicy, ResponseTargets, StepInput, TargetInput},
     page::Page,
     service::{IntegrationKind, NewService},
     team::NewTeam,
     user::{NewUser, Role},
 };
 use muster_core::{
-    ids::{ServiceId, UserId},
+    ids::{ServiceId, TeamId, UserId},
     schedule::{
         ScheduleNaming,
         templates::{self, SunTeam, Tier},
@@ -135,11 +136,44 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Seeded, StoreError> {
         service_ids.push(service.id);
     }
     seed_schedules(store, &service_ids, now).await?;
+    let platform = team_ids.iter().find(|(n, _)| *n == "Platform").map(|(_, id)| id.clone());
+    seed_escalation(store, &service_ids, platform.ok_or(StoreError::NotFound("team"))?, now).await?;
     seed_alerts(store, &service_ids, now).await?;
     eprintln!(
-        "Demo data loaded: 2 teams, 8 people, 4 services, 5 schedules, alerts, a maintenance window and a heartbeat.\nSign in as {DEMO_ADMIN} (admin) or any other demo person, password {DEMO_PASSWORD}."
+        "Demo data loaded: 2 teams, 8 people, 4 services, 5 schedules, an escalation policy, alerts, a maintenance window and a heartbeat.\nSign in as {DEMO_ADMIN} (admin) or any other demo person, password {DEMO_PASSWORD}."
     );
     Ok(Seeded::Created)
+}
+
+/// One policy for every service: the primary on call, then the secondary, then the whole
+/// platform team, twice round; Checkout answers business-critical pages within 3 minutes.
+async fn seed_escalation(
+    store: &Store,
+    services: &[ServiceId],
+    platform: TeamId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let tier = |tier: &str| TargetInput { kind: "tier".into(), id: None, tier: Some(tier.into()) };
+    let team = TargetInput { kind: "team".into(), id: Some(platform.to_string()), tier: None };
+    let steps = [
+        StepInput { escalate_after_minutes: Some(5), targets: vec![tier("primary")] },
+        StepInput { escalate_after_minutes: Some(10), targets: vec![tier("secondary")] },
+        StepInput { escalate_after_minutes: Some(15), targets: vec![team] },
+    ];
+    let new = NewEscalationPolicy::parse(
+        "Default",
+        Some("Primary on call, then secondary, then the whole platform team"),
+        &steps,
+        Some(1),
+    )
+    .map_err(StoreError::Invalid)?;
+    let policy = store.create_escalation_policy(&new, &DEMO, now).await?;
+    for (index, service) in services.iter().enumerate() {
+        let critical = if index == 0 { 3 } else { 5 };
+        let targets = ResponseTargets { business_critical_minutes: critical, urgent_minutes: 30 };
+        store.set_service_escalation(service, Some(&policy.id), targets, &DEMO, now).await?;
+    }
+    Ok(())
 }
 
 /// A morning's alerts: an acknowledged error rate on checkout that keeps firing, a latency alert

@@ -36,10 +36,11 @@ pub enum Topic {
     Schedule,
     Alert,
     Heartbeat,
+    EscalationPolicy,
 }
 
 impl Topic {
-    const COUNT: usize = 6;
+    const COUNT: usize = 7;
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -49,6 +50,7 @@ impl Topic {
             Topic::Schedule => "schedule",
             Topic::Alert => "alert",
             Topic::Heartbeat => "heartbeat",
+            Topic::EscalationPolicy => "escalation_policy",
         }
     }
 }

@@ -25,23 +25,35 @@ pub const MAX_REPEATS: u32 = 9;
 /// The bounds of a step's wait, in minutes: at least one, at most a day.
 pub const ESCALATE_AFTER_MINUTES: std::ops::RangeInclusive<u32> = 1..=1440;
 
-/// Who one step notifies.
+/// Who one step notifies. Written as the API takes it (`{"kind": "user", "id": …}`), so a policy
+/// read back can be sent again unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EscalationTarget {
     /// Whoever is on call in this tier of the paged service's schedules (its primary, say), so one
     /// policy serves every service that has the same shape of rota.
     Tier { tier: Tier },
     /// Whoever is on call in this schedule.
-    Schedule { schedule_id: ScheduleId },
+    Schedule {
+        #[serde(rename = "id")]
+        schedule_id: ScheduleId,
+    },
     /// This person.
-    User { user_id: UserId },
+    User {
+        #[serde(rename = "id")]
+        user_id: UserId,
+    },
     /// Every member of this team.
-    Team { team_id: TeamId },
+    Team {
+        #[serde(rename = "id")]
+        team_id: TeamId,
+    },
 }
 
 /// One step: the targets notified together, and how long they have to acknowledge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EscalationStep {
     pub escalate_after_minutes: u32,
     pub targets: Vec<EscalationTarget>,
@@ -49,6 +61,7 @@ pub struct EscalationStep {
 
 /// A valid policy, as stored and as frozen into every page that starts with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EscalationRules {
     pub steps: Vec<EscalationStep>,
     /// Extra rounds after the first; 0 notifies each step once.
@@ -68,6 +81,7 @@ pub(crate) fn minutes(count: u32) -> jiff::SignedDuration {
 
 /// A stored policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EscalationPolicy {
     pub id: EscalationPolicyId,
     pub name: String,
@@ -75,12 +89,15 @@ pub struct EscalationPolicy {
     pub rules: EscalationRules,
     /// Goes up with every change; a page records the version it froze.
     pub version: u32,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: jiff::Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: jiff::Timestamp,
 }
 
 /// How a service pages: through which policy (none: it pages no one yet) and against which targets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceEscalation {
     pub policy_id: Option<EscalationPolicyId>,
     pub policy_name: Option<String>,
@@ -89,6 +106,7 @@ pub struct ServiceEscalation {
 
 /// A step as a client sends it, before validation.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StepInput {
     pub escalate_after_minutes: Option<u32>,
     #[serde(default)]
@@ -97,6 +115,7 @@ pub struct StepInput {
 
 /// A target as a client sends it: `{"kind": "user", "id": "…"}` or `{"kind": "tier", "tier": "primary"}`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TargetInput {
     #[serde(default)]
     pub kind: String,

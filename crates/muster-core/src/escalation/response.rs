@@ -14,6 +14,7 @@ pub const TARGET_MINUTES: std::ops::RangeInclusive<u32> = 1..=1440;
 
 /// A service's response targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResponseTargets {
     pub business_critical_minutes: u32,
     pub urgent_minutes: u32,

@@ -5,6 +5,7 @@
 
 mod alerts;
 mod audit;
+mod escalation;
 mod schedules;
 mod services;
 mod teams;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(schedules::router())
         .merge(alerts::router())
+        .merge(escalation::router())
 }
 
 /// The OpenAPI document, for signed-in callers (the docs page sends the session cookie).
@@ -47,7 +49,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
 
 #[derive(Debug, OpenApi)]
 #[openapi(
-    info(title = "Muster API", description = "Incident management: users, teams, services, on-call schedules and alerts. \
+    info(title = "Muster API", description = "Incident management: users, teams, services, on-call schedules, alerts and escalation policies. \
         Authenticate with an API token as `Authorization: Bearer <token>` (create one with \
         `muster token create` or on the Settings page)."),
     paths(
@@ -66,6 +68,8 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         alerts::list, alerts::raise, alerts::get_one, alerts::acknowledge, alerts::resolve, alerts::add_note,
         alerts::settings, alerts::change_settings, alerts::maintenance, alerts::start_maintenance, alerts::end_maintenance,
         alerts::heartbeats, alerts::create_heartbeat, alerts::delete_heartbeat, alerts::set_signing,
+        escalation::list, escalation::create, escalation::get_one, escalation::replace, escalation::delete,
+        escalation::service_escalation, escalation::set_service_escalation,
         events::stream,
     ),
     components(schemas(crate::error::ErrorBody, events::ChangeEvent)),
@@ -79,6 +83,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         (name = "schedules", description = "On-call schedules: rotations, rules and overrides"),
         (name = "on call", description = "Who is on call, and their shifts"),
         (name = "alerts", description = "Alerts from monitoring, and each service's alert settings, maintenance windows and heartbeats. Monitors send alerts to the ingestion routes (see the README), not here"),
+        (name = "escalation", description = "Escalation policies, and the policy and response targets each service pages with"),
         (name = "events", description = "Live change events over server-sent events"),
     )
 )]

@@ -57,6 +57,11 @@ async fn the_demo_fills_an_empty_database_and_keeps_an_existing_admin() {
     assert!(open.contains(&("Checkout API 5xx rate above 2% for 5 minutes", "acknowledged")));
     let resolved = app.get("/api/v1/alerts?status=resolved", &app.admin_token).await.body;
     assert_eq!(resolved["alerts"].as_array().map(Vec::len), Some(1));
+
+    for service in &services {
+        let escalation = app.store.service_escalation(&service.id).await.expect("escalation");
+        assert_eq!(escalation.policy_name.as_deref(), Some("Default"), "{} pages", service.name);
+    }
 }
 
 #[tokio::test]
