@@ -56,4 +56,12 @@ id_type!(
     HeartbeatId,
     /// Identifies an escalation policy.
     EscalationPolicyId,
+    /// Identifies a page (one alert's escalation).
+    PageId,
+    /// Identifies a person's contact method.
+    ContactMethodId,
+    /// Identifies a person's notification rule.
+    NotificationRuleId,
+    /// Identifies one notification in the outbox; also its idempotency key.
+    NotificationId,
 );
