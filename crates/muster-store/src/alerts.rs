@@ -13,7 +13,9 @@ use serde_json::Value;
 use sqlx::{Any, AnyConnection, FromRow};
 
 use crate::{
-    Backend, Store, StoreError, rows,
+    Backend, Store, StoreError,
+    pages::follow_alerts,
+    rows,
     sql::{Sql, batch_row, rows_document},
 };
 
@@ -367,19 +369,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Alert, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let mut alert = fetch_alert(&mut tx, id, self.backend == Backend::Postgres).await?;
-        let transition = match action {
-            AlertAction::Acknowledge => alert.acknowledge(by, Value::Null, now),
-            AlertAction::Resolve => alert.resolve(by, Value::Null, now),
-        }
-        .map_err(|_| StoreError::conflict("status", "the alert is already resolved"))?;
-        if let Transition::Changed(entry) = transition {
-            upsert_alerts(&mut tx, self.backend, std::slice::from_ref(&alert)).await?;
-            insert_log(&mut tx, self.backend, &[(alert.id.clone(), entry)]).await?;
-            if alert.status == AlertStatus::Resolved {
-                count_open(&mut tx, &alert.service_id, -1).await?;
-            }
-        }
+        let alert = apply_action(&mut tx, self.backend, id, action, by, now).await?;
         tx.commit().await?;
         Ok(alert)
     }
@@ -415,4 +405,31 @@ impl Store {
 /// Makes `%` and `_` in user text match themselves in a LIKE pattern.
 fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Acknowledges or resolves an alert inside the caller's transaction, with its log, its service's
+/// open-alert counter and its page.
+pub(crate) async fn apply_action(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    id: &AlertId,
+    action: AlertAction,
+    by: &ActedBy,
+    now: Timestamp,
+) -> Result<Alert, StoreError> {
+    let mut alert = fetch_alert(&mut *conn, id, backend == Backend::Postgres).await?;
+    let transition = match action {
+        AlertAction::Acknowledge => alert.acknowledge(by, Value::Null, now),
+        AlertAction::Resolve => alert.resolve(by, Value::Null, now),
+    }
+    .map_err(|_| StoreError::conflict("status", "the alert is already resolved"))?;
+    if let Transition::Changed(entry) = transition {
+        upsert_alerts(&mut *conn, backend, std::slice::from_ref(&alert)).await?;
+        insert_log(&mut *conn, backend, &[(alert.id.clone(), entry)]).await?;
+        if alert.status == AlertStatus::Resolved {
+            count_open(&mut *conn, &alert.service_id, -1).await?;
+        }
+        follow_alerts(&mut *conn, backend, &[&alert]).await?;
+    }
+    Ok(alert)
 }

@@ -30,7 +30,9 @@ use tokio::{
 use crate::{
     Backend, StoreError,
     alerts::{AlertRow, count_open, insert_log, select_alerts, upsert_alerts},
-    new_id, rows,
+    new_id,
+    pages::{follow_alerts, start_pages},
+    rows,
     sql::{Sql, rows_document},
 };
 
@@ -193,6 +195,7 @@ async fn write_batch(
     let mut keys: HashSet<&str> = deliveries.iter().map(|d| d.signal.key()).collect();
     keys.insert(STORM_DEDUP_KEY);
     let open = open_alerts(&mut tx, backend, &keys).await?;
+    let known: HashSet<AlertId> = open.iter().map(|a| a.id.clone()).collect();
     let mut intake = Intake::new(rules, open, || AlertId(new_id()));
     let outcomes: Vec<Outcome> = deliveries
         .iter()
@@ -212,6 +215,10 @@ async fn write_batch(
     for (service, delta) in &changes.open_delta {
         count_open(&mut tx, service, *delta).await?;
     }
+    let (was_open, opened): (Vec<&Alert>, Vec<&Alert>) =
+        changes.alerts.iter().partition(|a| known.contains(&a.id));
+    start_pages(&mut tx, backend, &opened).await?;
+    follow_alerts(&mut tx, backend, &was_open).await?;
     tx.commit().await?;
     Ok(outcomes)
 }

@@ -24,7 +24,11 @@ use muster_core::{
     team::{NewTeam, TeamChanges},
     user::{NewUser, Role, UserChanges},
 };
-use muster_store::{AlertAction, Delivery, NewSchedule, Store, StoreError};
+use muster_core::{
+    escalation::PageStatus,
+    notify::{NewContactMethod, NewNotificationRule, Notice, NotificationStatus, Purpose},
+};
+use muster_store::{AlertAction, Delivery, Escalated, NewSchedule, Store, StoreError, VerificationCode};
 
 /// Runs each listed case once on a fresh SQLite file and once on a fresh PostgreSQL database.
 macro_rules! conformance {
@@ -86,6 +90,12 @@ conformance!(
     inbound_keys_are_found_until_revoked,
     escalation_policies_check_their_targets_and_count_versions,
     services_page_through_a_policy_that_cannot_be_deleted_under_them,
+    alerts_of_a_paging_service_start_pages_that_follow_them,
+    each_step_of_a_page_is_recorded_once,
+    the_engine_lease_has_one_holder_and_fences_its_writes,
+    contact_methods_are_verified_by_the_code_sent_to_them,
+    the_outbox_delivers_at_least_once_and_keeps_dead_letters,
+    a_signed_link_acts_once,
 );
 
 fn t0() -> Timestamp {
@@ -968,4 +978,317 @@ async fn services_page_through_a_policy_that_cannot_be_deleted_under_them(store:
     store.delete_escalation_policy(&policy.id, &CONSOLE, t0()).await.unwrap();
     assert!(matches!(store.get_escalation_policy(&policy.id).await, Err(StoreError::NotFound(_))));
     assert!(store.list_escalation_policies(Page::first()).await.unwrap().is_empty());
+}
+
+/// A service paging Ada through a one-step policy, and Ada's verified ntfy method with a rule.
+async fn paging_service(store: &Store, name: &str) -> (ServiceId, UserId, EscalationPolicyId) {
+    let service = alerting_service(store, name).await;
+    let ada = user(store, &format!("Ada {name}"), Role::Responder).await;
+    let policy = NewEscalationPolicy::parse(name, None, &[step(5, &[("user", ada.as_str())])], None).unwrap();
+    let policy = store.create_escalation_policy(&policy, &CONSOLE, t0()).await.unwrap();
+    store
+        .set_service_escalation(&service, Some(&policy.id), ResponseTargets::default(), &CONSOLE, t0())
+        .await
+        .unwrap();
+    (service, ada, policy.id)
+}
+
+async fn alerts_of_a_paging_service_start_pages_that_follow_them(store: &Store) {
+    let (service, _, policy) = paging_service(store, "Checkout").await;
+    let quiet = alerting_service(store, "Quiet").await;
+    let outcomes = store
+        .ingest(vec![
+            delivery(&service, SignalAction::Trigger, "5xx", t0()),
+            delivery(&quiet, SignalAction::Trigger, "5xx", t0()),
+        ])
+        .await
+        .unwrap();
+    let paged = outcomes[0].alert_id().unwrap();
+    let page = store.page_of_alert(paged).await.unwrap().expect("a page started with the alert");
+    assert_eq!(
+        (page.policy_id.clone(), page.policy_version, page.status),
+        (policy.clone(), 1, PageStatus::Escalating)
+    );
+    assert_eq!(page.respond_by, Some(t0() + SignedDuration::from_mins(5)), "business critical: five minutes");
+    assert_eq!(page.next_due_at, Some(t0()));
+    assert_eq!(
+        store.page_of_alert(outcomes[1].alert_id().unwrap()).await.unwrap(),
+        None,
+        "no policy, no page"
+    );
+    assert_eq!(store.due_pages(t0(), 10).await.unwrap(), std::slice::from_ref(&page));
+    assert_eq!(store.next_page_deadline().await.unwrap(), Some(t0()));
+
+    let repeat = store.ingest(vec![delivery(&service, SignalAction::Trigger, "5xx", t0())]).await.unwrap();
+    assert_eq!(repeat[0], Outcome::Repeated(paged.clone()));
+    let ack_at = t0() + SignedDuration::from_mins(2);
+    store.ingest(vec![delivery(&service, SignalAction::Acknowledge, "5xx", ack_at)]).await.unwrap();
+    let acked = store.get_page(&page.id).await.unwrap();
+    assert_eq!(
+        (acked.status, acked.acknowledged_at, acked.next_due_at),
+        (PageStatus::Acknowledged, Some(ack_at), None)
+    );
+    assert!(store.due_pages(t0() + SignedDuration::from_hours(1), 10).await.unwrap().is_empty());
+
+    let by = ActedBy::monitor("test");
+    store
+        .act_on_alert(paged, AlertAction::Resolve, &by, ack_at + SignedDuration::from_mins(1))
+        .await
+        .unwrap();
+    let resolved = store.get_page(&page.id).await.unwrap();
+    assert_eq!((resolved.status, resolved.acknowledged_at), (PageStatus::Resolved, Some(ack_at)));
+
+    let window = NewMaintenanceWindow::parse(None, "2026-11-23T11:00:00Z", Some("deploy"), t0()).unwrap();
+    store.create_maintenance_window(&service, &window, &ActedBy::monitor("console"), t0()).await.unwrap();
+    let suppressed =
+        store.ingest(vec![delivery(&service, SignalAction::Trigger, "cpu", t0())]).await.unwrap();
+    assert_eq!(
+        store.page_of_alert(suppressed[0].alert_id().unwrap()).await.unwrap(),
+        None,
+        "maintenance pages no one"
+    );
+}
+
+async fn each_step_of_a_page_is_recorded_once(store: &Store) {
+    let (service, ada, _) = paging_service(store, "Search").await;
+    let outcomes =
+        store.ingest(vec![delivery(&service, SignalAction::Trigger, "latency", t0())]).await.unwrap();
+    let alert = outcomes[0].alert_id().unwrap();
+    let mut page = store.page_of_alert(alert).await.unwrap().unwrap();
+    let method = verified_method(store, &ada).await;
+    let before = page.steps_notified;
+    let due = page.take_due(t0());
+    assert_eq!(due.len(), 1);
+    let mut notification = muster_store::queued(&method, Purpose::Page, notice("latency"), t0(), t0());
+    notification.page_id = Some(page.id.clone());
+    notification.alert_id = Some(alert.clone());
+    let log = muster_core::alert::AlertLogEntry {
+        at: t0(),
+        kind: LogKind::Paged,
+        by: ActedBy::monitor("Muster"),
+        message: "Step 1 notified Ada".into(),
+        details: serde_json::Value::Null,
+    };
+    let escalated = Escalated {
+        page: page.clone(),
+        steps_before: before,
+        notifications: vec![notification],
+        log: vec![log],
+    };
+    assert!(store.record_escalation(&escalated, None).await.unwrap());
+    assert!(!store.record_escalation(&escalated, None).await.unwrap(), "a step is recorded once");
+    assert_eq!(store.notifications_of_page(&page.id).await.unwrap().len(), 1);
+    let kinds: Vec<LogKind> = store.alert_log(alert).await.unwrap().iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [LogKind::Triggered, LogKind::Paged]);
+    assert_eq!(
+        store.get_page(&page.id).await.unwrap().status,
+        PageStatus::Exhausted,
+        "a one-step policy is done"
+    );
+
+    let fresh = store.ingest(vec![delivery(&service, SignalAction::Trigger, "errors", t0())]).await.unwrap();
+    let fresh = fresh[0].alert_id().unwrap();
+    let mut second = store.page_of_alert(fresh).await.unwrap().unwrap();
+    let steps_before = second.steps_notified;
+    second.take_due(t0());
+    store.act_on_alert(fresh, AlertAction::Acknowledge, &ActedBy::monitor("test"), t0()).await.unwrap();
+    let late = Escalated { page: second, steps_before, notifications: Vec::new(), log: Vec::new() };
+    assert!(!store.record_escalation(&late, None).await.unwrap(), "an acknowledged page is not escalated");
+    page = store.get_page(&page.id).await.unwrap();
+    assert_eq!(page.steps_notified, 1);
+}
+
+async fn the_engine_lease_has_one_holder_and_fences_its_writes(store: &Store) {
+    let ttl = SignedDuration::from_secs(3);
+    let first = store.acquire_engine_lease("a", t0(), ttl).await.unwrap().expect("a free lease is taken");
+    assert_eq!(
+        store.acquire_engine_lease("b", t0() + SignedDuration::from_secs(2), ttl).await.unwrap(),
+        None
+    );
+    let renewed = store.acquire_engine_lease("a", t0() + SignedDuration::from_secs(2), ttl).await.unwrap();
+    assert_eq!(renewed.as_ref(), Some(&first), "renewing keeps the token");
+    let later = t0() + SignedDuration::from_secs(5);
+    let second =
+        store.acquire_engine_lease("b", later, ttl).await.unwrap().expect("an expired lease is taken over");
+    assert!(second.token > first.token, "a new holder gets a new token");
+    assert_eq!(
+        store.acquire_engine_lease("a", later, ttl).await.unwrap(),
+        None,
+        "the old holder is fenced out"
+    );
+
+    let (service, _, _) = paging_service(store, "Fenced").await;
+    let outcomes = store.ingest(vec![delivery(&service, SignalAction::Trigger, "disk", t0())]).await.unwrap();
+    let mut page = store.page_of_alert(outcomes[0].alert_id().unwrap()).await.unwrap().unwrap();
+    let steps_before = page.steps_notified;
+    page.take_due(t0());
+    let escalated = Escalated { page, steps_before, notifications: Vec::new(), log: Vec::new() };
+    assert!(
+        !store.record_escalation(&escalated, Some(&first)).await.unwrap(),
+        "a stale token writes nothing"
+    );
+    assert!(store.record_escalation(&escalated, Some(&second)).await.unwrap());
+
+    store.release_engine_lease(&second).await.unwrap();
+    assert!(
+        store.acquire_engine_lease("a", later, ttl).await.unwrap().is_some(),
+        "a released lease is free at once"
+    );
+}
+
+fn notice(title: &str) -> Notice {
+    Notice { title: title.into(), text: String::new(), url: None, respond: true }
+}
+
+fn code(hash: &str) -> VerificationCode {
+    VerificationCode { hash: hash.into(), expires_at: t0() + SignedDuration::from_mins(30) }
+}
+
+/// Ada's ntfy method, verified, with a rule to use it at once.
+async fn verified_method(store: &Store, user: &UserId) -> muster_core::notify::ContactMethod {
+    let new = NewContactMethod::parse("ntfy", None, "https://ntfy.example/ada", false).unwrap();
+    let method = store
+        .create_contact_method(user, &new, None, &code("h1"), notice("code"), &CONSOLE, t0())
+        .await
+        .unwrap();
+    let method = store.verify_contact_method(user, &method.id, "h1", &CONSOLE, t0()).await.unwrap();
+    let rule = NewNotificationRule::parse(method.id.as_str(), Some(0)).unwrap();
+    store.add_notification_rule(user, &rule, &CONSOLE, t0()).await.unwrap();
+    method
+}
+
+async fn contact_methods_are_verified_by_the_code_sent_to_them(store: &Store) {
+    let ada = user(store, "Ada", Role::Responder).await;
+    let grace = user(store, "Grace", Role::Responder).await;
+    let new = NewContactMethod::parse("email", Some("Work"), "ada@example.com", false).unwrap();
+    let method = store
+        .create_contact_method(&ada, &new, None, &code("right"), notice("Your code"), &CONSOLE, t0())
+        .await
+        .unwrap();
+    assert!(!method.is_verified());
+    let queued = store.notifications_of_user(&ada, 10).await.unwrap();
+    assert_eq!(
+        queued.iter().map(|n| n.purpose).collect::<Vec<_>>(),
+        [Purpose::Verification],
+        "the code is queued with it"
+    );
+
+    let rule = NewNotificationRule::parse(method.id.as_str(), Some(2)).unwrap();
+    store.add_notification_rule(&ada, &rule, &CONSOLE, t0()).await.unwrap();
+    assert!(
+        store.reachable(std::slice::from_ref(&ada)).await.unwrap()[0].rules.is_empty(),
+        "unverified methods are not used"
+    );
+
+    let wrong = store.verify_contact_method(&ada, &method.id, "wrong", &CONSOLE, t0()).await;
+    assert_eq!(invalid_fields(wrong), ["code"]);
+    let not_mine = store.verify_contact_method(&grace, &method.id, "right", &CONSOLE, t0()).await;
+    assert!(matches!(not_mine, Err(StoreError::NotFound(_))), "only the owner verifies");
+    let too_late = t0() + SignedDuration::from_hours(1);
+    assert_eq!(
+        invalid_fields(store.verify_contact_method(&ada, &method.id, "right", &CONSOLE, too_late).await),
+        ["code"]
+    );
+    let verified = store.verify_contact_method(&ada, &method.id, "right", &CONSOLE, t0()).await.unwrap();
+    assert!(verified.is_verified());
+    let reachable = store.reachable(&[ada.clone(), grace.clone()]).await.unwrap();
+    assert_eq!(
+        reachable[0].rules.iter().map(|(m, d)| (m.id.clone(), *d)).collect::<Vec<_>>(),
+        [(method.id.clone(), 2)]
+    );
+    assert_eq!(reachable[0].time_zone, "Europe/London");
+    assert!(reachable[1].rules.is_empty(), "Grace has no rules");
+
+    let foreign = NewNotificationRule::parse(method.id.as_str(), None).unwrap();
+    assert_eq!(
+        invalid_fields(store.add_notification_rule(&grace, &foreign, &CONSOLE, t0()).await),
+        ["contact_method_id"]
+    );
+    store.delete_contact_method(&ada, &method.id, &CONSOLE, t0()).await.unwrap();
+    assert!(store.notification_rules_of(&ada).await.unwrap().is_empty(), "its rules go with it");
+    assert!(store.contact_methods_of(&ada).await.unwrap().is_empty());
+}
+
+async fn the_outbox_delivers_at_least_once_and_keeps_dead_letters(store: &Store) {
+    let ada = user(store, "Ada", Role::Responder).await;
+    let new = NewContactMethod::parse("webhook", None, "https://hooks.example/ada", true).unwrap();
+    let method = store
+        .create_contact_method(&ada, &new, Some("s3cret"), &code("c"), notice("code"), &CONSOLE, t0())
+        .await
+        .unwrap();
+    let later = t0() + SignedDuration::from_mins(10);
+    store
+        .queue_notification(&muster_store::queued(&method, Purpose::Test, notice("test"), later, t0()))
+        .await
+        .unwrap();
+    assert_eq!(store.next_notification_due().await.unwrap(), Some(t0()));
+
+    let claim_ends = t0() + SignedDuration::from_secs(60);
+    let claimed = store.claim_notifications(t0(), claim_ends, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1, "only what is due");
+    assert_eq!(claimed[0].signing_secret.as_deref(), Some("s3cret"), "signed webhooks carry their secret");
+    assert_eq!(claimed[0].notification.attempts, 1);
+    assert!(
+        store.claim_notifications(t0(), claim_ends, 10).await.unwrap().is_empty(),
+        "a claimed row is not claimed twice"
+    );
+    let again =
+        store.claim_notifications(claim_ends, claim_ends + SignedDuration::from_secs(60), 10).await.unwrap();
+    assert_eq!(again.len(), 1, "a claim that ended unanswered is claimed again");
+    assert_eq!(again[0].notification.id, claimed[0].notification.id, "with the same idempotency key");
+    store.notifications_delivered(&[again[0].notification.id.clone()], claim_ends).await.unwrap();
+
+    let test = store.claim_notifications(later, later + SignedDuration::from_secs(60), 10).await.unwrap();
+    assert_eq!(test.len(), 1);
+    let id = test[0].notification.id.clone();
+    let retry_at = later + SignedDuration::from_secs(10);
+    store
+        .notifications_failed(std::slice::from_ref(&id), "503 Service Unavailable", Some(retry_at))
+        .await
+        .unwrap();
+    assert!(store.claim_notifications(later, later, 10).await.unwrap().is_empty());
+    let retried =
+        store.claim_notifications(retry_at, retry_at + SignedDuration::from_secs(60), 10).await.unwrap();
+    assert_eq!(
+        (retried[0].notification.attempts, retried[0].notification.last_error.as_deref()),
+        (2, Some("503 Service Unavailable"))
+    );
+    store.notifications_failed(std::slice::from_ref(&id), "503 again", None).await.unwrap();
+    let dead = store.dead_letters(10).await.unwrap();
+    assert_eq!((dead.len(), dead[0].status), (1, NotificationStatus::DeadLetter));
+    assert_eq!(store.next_notification_due().await.unwrap(), None);
+    let statuses: Vec<NotificationStatus> =
+        store.notifications_of_user(&ada, 10).await.unwrap().iter().map(|n| n.status).collect();
+    assert_eq!(statuses, [NotificationStatus::DeadLetter, NotificationStatus::Delivered]);
+}
+
+async fn a_signed_link_acts_once(store: &Store) {
+    let (service, ada, _) = paging_service(store, "Links").await;
+    let method = verified_method(store, &ada).await;
+    let outcomes = store.ingest(vec![delivery(&service, SignalAction::Trigger, "disk", t0())]).await.unwrap();
+    let alert = outcomes[0].alert_id().unwrap();
+    let mut page = store.page_of_alert(alert).await.unwrap().unwrap();
+    let steps_before = page.steps_notified;
+    page.take_due(t0());
+    let mut notification = muster_store::queued(&method, Purpose::Page, notice("disk"), t0(), t0());
+    notification.page_id = Some(page.id.clone());
+    notification.alert_id = Some(alert.clone());
+    let id = notification.id.clone();
+    let escalated =
+        Escalated { page: page.clone(), steps_before, notifications: vec![notification], log: Vec::new() };
+    assert!(store.record_escalation(&escalated, None).await.unwrap());
+
+    let by = ActedBy::user(ada.clone(), "Ada");
+    let acked = store.respond_by_link(&id, AlertAction::Acknowledge, &by, t0()).await.unwrap();
+    assert_eq!(acked.status, AlertStatus::Acknowledged);
+    assert_eq!(
+        store.get_page(&page.id).await.unwrap().status,
+        PageStatus::Acknowledged,
+        "the page stops with it"
+    );
+    assert!(
+        is_conflict(&store.respond_by_link(&id, AlertAction::Resolve, &by, t0()).await, "link"),
+        "single use"
+    );
+    assert_eq!(store.get_alert(alert).await.unwrap().status, AlertStatus::Acknowledged);
 }

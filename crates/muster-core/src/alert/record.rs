@@ -95,16 +95,19 @@ pub enum LogKind {
     Resolved,
     /// A person's note.
     Note,
+    /// A step of the alert's page notified people (or found nobody to notify).
+    Paged,
 }
 
 impl LogKind {
-    pub const ALL: [LogKind; 6] = [
+    pub const ALL: [LogKind; 7] = [
         LogKind::Triggered,
         LogKind::Repeated,
         LogKind::Grouped,
         LogKind::Acknowledged,
         LogKind::Resolved,
         LogKind::Note,
+        LogKind::Paged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -115,6 +118,7 @@ impl LogKind {
             LogKind::Acknowledged => "acknowledged",
             LogKind::Resolved => "resolved",
             LogKind::Note => "note",
+            LogKind::Paged => "paged",
         }
     }
 }

@@ -1,0 +1,325 @@
+//! Pages: started in the ingest transaction that opens their alert, kept in step with the alert
+//! by every transaction that acknowledges or resolves it, and advanced by the escalation engine,
+//! which writes a step's notifications to the outbox in the same transaction that moves the page
+//! past the step. That transaction only commits if the page is still where the engine read it
+//! (and, on PostgreSQL, the engine still holds its lease), so a step is never notified twice.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use muster_core::{
+    alert::{Alert, AlertLogEntry, AlertStatus},
+    escalation::{Page, PagingRules, ResponseTargets},
+    ids::{AlertId, EscalationPolicyId, PageId, ServiceId},
+    notify::Notification,
+};
+use sqlx::{AnyConnection, FromRow};
+
+use crate::{
+    Backend, Store, StoreError,
+    alerts::insert_log,
+    lease::{Fence, fence_holds},
+    new_id,
+    notifications::insert_notifications,
+    rows,
+    sql::{Sql, batch_row, rows_document},
+};
+
+#[derive(FromRow)]
+pub(crate) struct PageRow {
+    id: String,
+    alert_id: String,
+    service_id: String,
+    policy_id: String,
+    policy_version: i64,
+    rules: String,
+    priority: String,
+    status: String,
+    started_at: i64,
+    respond_by: Option<i64>,
+    steps_notified: i64,
+    next_due_at: Option<i64>,
+    acknowledged_at: Option<i64>,
+    resolved_at: Option<i64>,
+}
+
+impl TryFrom<PageRow> for Page {
+    type Error = StoreError;
+
+    fn try_from(row: PageRow) -> Result<Self, StoreError> {
+        Ok(Page {
+            id: PageId(row.id),
+            alert_id: AlertId(row.alert_id),
+            service_id: ServiceId(row.service_id),
+            policy_id: EscalationPolicyId(row.policy_id),
+            policy_version: u32::try_from(row.policy_version).unwrap_or(u32::MAX),
+            rules: serde_json::from_str(&row.rules)
+                .map_err(|e| StoreError::Corrupt(format!("rules: {e}")))?,
+            priority: rows::parsed("priority", &row.priority)?,
+            status: rows::parsed("status", &row.status)?,
+            started_at: rows::timestamp(row.started_at)?,
+            respond_by: rows::optional_timestamp(row.respond_by)?,
+            steps_notified: u32::try_from(row.steps_notified).unwrap_or(u32::MAX),
+            next_due_at: rows::optional_timestamp(row.next_due_at)?,
+            acknowledged_at: rows::optional_timestamp(row.acknowledged_at)?,
+            resolved_at: rows::optional_timestamp(row.resolved_at)?,
+        })
+    }
+}
+
+batch_row! {
+    /// A page as one row of a batch document.
+    struct PageRecord<'a> {
+        id: Text &'a str,
+        alert_id: Text &'a str,
+        service_id: Text &'a str,
+        policy_id: Text &'a str,
+        policy_version: Integer i64,
+        rules: Text String,
+        priority: Text &'static str,
+        status: Text &'static str,
+        started_at: Integer i64,
+        respond_by: Integer Option<i64>,
+        steps_notified: Integer i64,
+        next_due_at: Integer Option<i64>,
+        acknowledged_at: Integer Option<i64>,
+        resolved_at: Integer Option<i64>,
+    }
+}
+
+impl<'a> From<&'a Page> for PageRecord<'a> {
+    fn from(page: &'a Page) -> Self {
+        PageRecord {
+            id: page.id.as_str(),
+            alert_id: page.alert_id.as_str(),
+            service_id: page.service_id.as_str(),
+            policy_id: page.policy_id.as_str(),
+            policy_version: i64::from(page.policy_version),
+            // Plain data of strings and numbers always serializes.
+            rules: serde_json::to_string(&page.rules).unwrap_or_default(),
+            priority: page.priority.as_str(),
+            status: page.status.as_str(),
+            started_at: rows::millis(page.started_at),
+            respond_by: page.respond_by.map(rows::millis),
+            steps_notified: i64::from(page.steps_notified),
+            next_due_at: page.next_due_at.map(rows::millis),
+            acknowledged_at: page.acknowledged_at.map(rows::millis),
+            resolved_at: page.resolved_at.map(rows::millis),
+        }
+    }
+}
+
+fn select_pages() -> String {
+    let names: Vec<&str> = PageRecord::COLUMNS.iter().map(|c| c.name()).collect();
+    format!("SELECT {} FROM pages", names.join(", "))
+}
+
+/// Writes pages in their final state, new or known, in one statement.
+async fn upsert_pages(conn: &mut AnyConnection, backend: Backend, pages: &[Page]) -> Result<(), StoreError> {
+    if pages.is_empty() {
+        return Ok(());
+    }
+    let records: Vec<PageRecord> = pages.iter().map(PageRecord::from).collect();
+    let names: Vec<&str> = PageRecord::COLUMNS.iter().map(|c| c.name()).collect();
+    let mut sql = Sql::new(backend, format!("INSERT INTO pages ({}) ", names.join(", ")));
+    sql.rows_from_json(PageRecord::COLUMNS, rows_document(&records)).push(" WHERE true");
+    let updates: Vec<String> = ["status", "steps_notified", "next_due_at", "acknowledged_at", "resolved_at"]
+        .iter()
+        .map(|column| format!("{column} = excluded.{column}"))
+        .collect();
+    sql.push(" ON CONFLICT (id) DO UPDATE SET ").push(&updates.join(", "));
+    sql.query().execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// The paging rules of services that page through a policy, as new pages freeze them.
+#[derive(FromRow)]
+struct PagingRow {
+    id: String,
+    policy_id: String,
+    policy_version: i64,
+    rules: String,
+    business_critical_minutes: i64,
+    urgent_minutes: i64,
+}
+
+pub(crate) async fn paging_rules(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    services: &[&ServiceId],
+) -> Result<HashMap<ServiceId, PagingRules>, StoreError> {
+    let mut sql = Sql::new(
+        backend,
+        "SELECT s.id, p.id AS policy_id, p.version AS policy_version, p.rules, s.business_critical_minutes,
+            s.urgent_minutes
+         FROM services s JOIN escalation_policies p ON p.id = s.escalation_policy_id AND p.deleted_at IS NULL
+         WHERE s.id IN ",
+    );
+    sql.list(services.iter().map(|s| s.0.clone()));
+    let found: Vec<PagingRow> = sql.query_as().fetch_all(&mut *conn).await?;
+    let minutes = |value: i64| u32::try_from(value).unwrap_or(u32::MAX);
+    found
+        .into_iter()
+        .map(|row| {
+            let paging = PagingRules {
+                policy_id: EscalationPolicyId(row.policy_id),
+                policy_version: minutes(row.policy_version),
+                rules: serde_json::from_str(&row.rules)
+                    .map_err(|e| StoreError::Corrupt(format!("rules: {e}")))?,
+                targets: ResponseTargets {
+                    business_critical_minutes: minutes(row.business_critical_minutes),
+                    urgent_minutes: minutes(row.urgent_minutes),
+                },
+            };
+            Ok((ServiceId(row.id), paging))
+        })
+        .collect()
+}
+
+/// Starts the pages of newly opened alerts whose services page through a policy.
+pub(crate) async fn start_pages(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    opened: &[&Alert],
+) -> Result<usize, StoreError> {
+    if opened.is_empty() {
+        return Ok(0);
+    }
+    let mut services: Vec<&ServiceId> = opened.iter().map(|a| &a.service_id).collect();
+    services.sort_unstable();
+    services.dedup();
+    let paging = paging_rules(conn, backend, &services).await?;
+    let pages: Vec<Page> = opened
+        .iter()
+        .filter_map(|alert| Page::start(PageId(new_id()), alert, paging.get(&alert.service_id)?))
+        .collect();
+    upsert_pages(conn, backend, &pages).await?;
+    Ok(pages.len())
+}
+
+/// Brings the pages of alerts that were acknowledged or resolved in this transaction in step with
+/// them: their escalation stops and their response is recorded.
+pub(crate) async fn follow_alerts(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    alerts: &[&Alert],
+) -> Result<(), StoreError> {
+    let answered: Vec<&Alert> =
+        alerts.iter().copied().filter(|a| a.status != AlertStatus::Triggered).collect();
+    if answered.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = answered.iter().map(|a| a.id.as_str()).collect();
+    let mut sql = Sql::new(backend, select_pages());
+    sql.push(" WHERE status <> 'resolved' AND alert_id").in_json_strings(rows_document(&ids));
+    let found: Vec<PageRow> = sql.query_as().fetch_all(&mut *conn).await?;
+    let by_alert: HashMap<&str, &Alert> = answered.iter().map(|a| (a.id.as_str(), *a)).collect();
+    let mut changed = Vec::new();
+    for row in found {
+        let mut page = Page::try_from(row)?;
+        let Some(alert) = by_alert.get(page.alert_id.as_str()) else { continue };
+        let before = page.clone();
+        if let Some(at) = alert.acknowledged_at {
+            page.acknowledge(at);
+        }
+        if let Some(at) = alert.resolved_at {
+            page.resolve(at);
+        }
+        if page != before {
+            changed.push(page);
+        }
+    }
+    upsert_pages(conn, backend, &changed).await
+}
+
+/// What one engine pass decided for one page: the page moved past its due steps, the
+/// notifications those steps send, and what goes into the alert's log.
+#[derive(Debug)]
+pub struct Escalated {
+    pub page: Page,
+    /// How many step notifications the page had sent when the engine read it.
+    pub steps_before: u32,
+    pub notifications: Vec<Notification>,
+    pub log: Vec<AlertLogEntry>,
+}
+
+impl Store {
+    /// The page of an alert, if it paged.
+    pub async fn page_of_alert(&self, alert: &AlertId) -> Result<Option<Page>, StoreError> {
+        let row: Option<PageRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{} WHERE alert_id = $1", select_pages())))
+                .bind(alert.as_str())
+                .fetch_optional(&self.reader)
+                .await?;
+        row.map(Page::try_from).transpose()
+    }
+
+    pub async fn get_page(&self, id: &PageId) -> Result<Page, StoreError> {
+        let row: Option<PageRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{} WHERE id = $1", select_pages())))
+                .bind(id.as_str())
+                .fetch_optional(&self.reader)
+                .await?;
+        row.ok_or(StoreError::NotFound("page"))?.try_into()
+    }
+
+    /// Pages with a step due at `now`, the most overdue first, at most `limit`.
+    pub async fn due_pages(&self, now: Timestamp, limit: u32) -> Result<Vec<Page>, StoreError> {
+        let rows: Vec<PageRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{} WHERE next_due_at IS NOT NULL AND next_due_at <= $1 ORDER BY next_due_at, id LIMIT $2",
+            select_pages()
+        )))
+        .bind(rows::millis(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter().map(Page::try_from).collect()
+    }
+
+    /// When the engine next has a step to notify.
+    pub async fn next_page_deadline(&self) -> Result<Option<Timestamp>, StoreError> {
+        let next: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(next_due_at) FROM pages WHERE next_due_at IS NOT NULL")
+                .fetch_one(&self.reader)
+                .await?;
+        rows::optional_timestamp(next)
+    }
+
+    /// Records what a pass decided for a page, in one transaction: the page's new place, its
+    /// notifications in the outbox and its log. Returns false, writing nothing, when the page has
+    /// moved since the engine read it (acknowledged, resolved, or advanced by another engine) or
+    /// the engine's lease is gone.
+    pub async fn record_escalation(
+        &self,
+        escalated: &Escalated,
+        fence: Option<&Fence>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        if let Some(fence) = fence
+            && !fence_holds(&mut tx, self.backend, fence).await?
+        {
+            return Ok(false);
+        }
+        let page = &escalated.page;
+        let moved = sqlx::query(
+            "UPDATE pages SET status = $2, steps_notified = $3, next_due_at = $4
+             WHERE id = $1 AND status = 'escalating' AND steps_notified = $5",
+        )
+        .bind(page.id.as_str())
+        .bind(page.status.as_str())
+        .bind(i64::from(page.steps_notified))
+        .bind(page.next_due_at.map(rows::millis))
+        .bind(i64::from(escalated.steps_before))
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_notifications(&mut tx, self.backend, &escalated.notifications).await?;
+        let log: Vec<(AlertId, AlertLogEntry)> =
+            escalated.log.iter().map(|entry| (page.alert_id.clone(), entry.clone())).collect();
+        insert_log(&mut tx, self.backend, &log).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
