@@ -26,6 +26,14 @@ log_format = "text"
 
 # How long a web sign-in lasts, in hours.
 session_hours = 12
+
+# The SMTP server that sends e-mail notifications, as a URL: "smtps://user:pass@mail.example:465"
+# (TLS), "smtp://user:pass@mail.example:587?tls=required" (STARTTLS) or "smtp://localhost:25"
+# (plain, for a relay on the same host). Without it, people cannot add e-mail contact methods.
+# smtp_url = "smtp://user:secret@mail.example:587?tls=required"
+
+# The sender of e-mail notifications.
+smtp_from = "Muster <muster@localhost>"
 "#;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -44,6 +52,8 @@ pub struct Config {
     public_url: Option<String>,
     pub log_format: LogFormat,
     pub session_hours: u32,
+    pub smtp_url: Option<String>,
+    pub smtp_from: String,
 }
 
 impl Default for Config {
@@ -54,6 +64,8 @@ impl Default for Config {
             public_url: None,
             log_format: LogFormat::Text,
             session_hours: 12,
+            smtp_url: None,
+            smtp_from: "Muster <muster@localhost>".to_owned(),
         }
     }
 }
@@ -67,6 +79,8 @@ impl fmt::Debug for Config {
             .field("public_url", &self.public_url())
             .field("log_format", &self.log_format)
             .field("session_hours", &self.session_hours)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url_password))
+            .field("smtp_from", &self.smtp_from)
             .finish()
     }
 }
@@ -140,6 +154,12 @@ impl Config {
                     message: format!("{hours:?} is not a number of hours between 1 and 720"),
                 })?;
         }
+        if let Some(url) = env("MUSTER_SMTP_URL") {
+            config.smtp_url = Some(url);
+        }
+        if let Some(from) = env("MUSTER_SMTP_FROM") {
+            config.smtp_from = from;
+        }
         config.validate()?;
         Ok(config)
     }
@@ -151,6 +171,23 @@ impl Config {
             return Err(ConfigError::Environment {
                 variable: "public_url",
                 message: format!("{url:?} must start with http:// or https://"),
+            });
+        }
+        if let Some(url) = &self.smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(ConfigError::Environment {
+                variable: "smtp_url",
+                message: "must start with smtp:// or smtps://".to_owned(),
+            });
+        }
+        if self.smtp_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::Environment {
+                variable: "smtp_from",
+                message: format!(
+                    "{:?} is not a sender such as \"Muster <muster@example.com>\"",
+                    self.smtp_from
+                ),
             });
         }
         if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres")) {
@@ -238,6 +275,10 @@ mod tests {
         assert!(listen.unwrap_err().to_string().starts_with("MUSTER_LISTEN"));
         let format = Config::from_layers(None, env_of(&[("MUSTER_LOG_FORMAT", "xml")]));
         assert!(format.unwrap_err().to_string().starts_with("MUSTER_LOG_FORMAT"));
+        let smtp = Config::from_layers(None, env_of(&[("MUSTER_SMTP_URL", "mail.example:25")]));
+        assert!(smtp.unwrap_err().to_string().starts_with("smtp_url"));
+        let from = Config::from_layers(None, env_of(&[("MUSTER_SMTP_FROM", "not a sender")]));
+        assert!(from.unwrap_err().to_string().starts_with("smtp_from"));
     }
 
     #[test]
@@ -248,6 +289,10 @@ mod tests {
         let shown = format!("{config:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("postgres://muster:***@db/m"));
+        let smtp =
+            Config::from_layers(None, env_of(&[("MUSTER_SMTP_URL", "smtps://bot:mailpass@mail.example")]))
+                .unwrap();
+        assert!(!format!("{smtp:?}").contains("mailpass"));
     }
 
     #[test]

@@ -37,10 +37,14 @@ pub enum Topic {
     Alert,
     Heartbeat,
     EscalationPolicy,
+    /// A page started (the escalation engine wakes for it).
+    Page,
+    /// A notification was queued (the outbox wakes for it).
+    Notification,
 }
 
 impl Topic {
-    const COUNT: usize = 7;
+    const COUNT: usize = 9;
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -51,6 +55,8 @@ impl Topic {
             Topic::Alert => "alert",
             Topic::Heartbeat => "heartbeat",
             Topic::EscalationPolicy => "escalation_policy",
+            Topic::Page => "page",
+            Topic::Notification => "notification",
         }
     }
 }

@@ -49,6 +49,12 @@ struct RejectionLabels {
     reason: String,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DeliveryLabels {
+    channel: String,
+    result: String,
+}
+
 type LatencyFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
 pub struct Metrics {
@@ -60,6 +66,7 @@ pub struct Metrics {
     alerts_deduplicated: Family<FormatLabels, Counter>,
     alerts_rejected: Family<RejectionLabels, Counter>,
     alerts_rate_limited: Family<FormatLabels, Counter>,
+    notification_attempts: Family<DeliveryLabels, Counter>,
 }
 
 impl fmt::Debug for Metrics {
@@ -118,6 +125,12 @@ impl Metrics {
             "Inbound alert requests refused by a service's rate limit, by format",
             alerts_rate_limited.clone(),
         );
+        let notification_attempts = Family::<DeliveryLabels, Counter>::default();
+        registry.register(
+            "notification_attempts",
+            "Attempts to deliver a notification message, by channel and result (delivered or failed)",
+            notification_attempts.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -127,7 +140,16 @@ impl Metrics {
             alerts_deduplicated,
             alerts_rejected,
             alerts_rate_limited,
+            notification_attempts,
         }
+    }
+
+    /// Counts one delivery attempt of a message.
+    pub fn notification_attempted(&self, channel: &str, delivered: bool) {
+        let result = if delivered { "delivered" } else { "failed" };
+        self.notification_attempts
+            .get_or_create(&DeliveryLabels { channel: channel.to_owned(), result: result.to_owned() })
+            .inc();
     }
 
     /// Counts committed alert events of one format.

@@ -11,6 +11,8 @@ use crate::{
     ingest::{KeyCache, RateLimiter},
     login_limit::LoginLimiter,
     metrics::Metrics,
+    notifiers::{LinkSigner, Notifiers},
+    secrets,
 };
 
 #[derive(Debug, Clone)]
@@ -23,10 +25,14 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     pub rate_limiter: Arc<RateLimiter>,
     pub key_cache: Arc<KeyCache>,
+    pub notifiers: Arc<Notifiers>,
+    link_signer: Arc<tokio::sync::OnceCell<LinkSigner>>,
 }
 
 impl AppState {
+    /// Panics when the notifiers cannot be built from `config`; [`crate::serve`] checks first.
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: Config) -> Self {
+        let notifiers = Notifiers::new(&config).expect("the configuration was checked");
         AppState {
             store,
             clock,
@@ -36,7 +42,19 @@ impl AppState {
             login_limiter: Arc::new(LoginLimiter::default()),
             rate_limiter: Arc::new(RateLimiter::default()),
             key_cache: Arc::new(KeyCache::default()),
+            notifiers: Arc::new(notifiers),
+            link_signer: Arc::default(),
         }
+    }
+
+    /// The signer of acknowledge and resolve links, with the key every instance shares.
+    pub async fn link_signer(&self) -> Result<&LinkSigner, muster_store::StoreError> {
+        self.link_signer
+            .get_or_try_init(|| async {
+                let key = self.store.signing_key("links", &secrets::random_hex(32), self.now()).await?;
+                Ok(LinkSigner::new(&key))
+            })
+            .await
     }
 
     pub fn now(&self) -> jiff::Timestamp {

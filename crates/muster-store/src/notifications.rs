@@ -790,4 +790,27 @@ impl Store {
         tx.commit().await?;
         Ok(alert)
     }
+
+    /// The secret named `name` that signs links, made from `candidate` the first time it is asked
+    /// for; every instance of a shared database gets the same one.
+    pub async fn signing_key(
+        &self,
+        name: &str,
+        candidate: &str,
+        now: Timestamp,
+    ) -> Result<String, StoreError> {
+        sqlx::query(
+            "INSERT INTO signing_keys (name, secret, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(candidate)
+        .bind(rows::millis(now))
+        .execute(&self.writer)
+        .await?;
+        let secret: String = sqlx::query_scalar("SELECT secret FROM signing_keys WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.writer)
+            .await?;
+        Ok(secret)
+    }
 }

@@ -212,6 +212,11 @@ pub async fn deliver(
             state.events.publish(Topic::Alert, id.as_str(), action);
         }
     }
+    // A new alert may have started a page whose first step is due at once.
+    if let Some(opened) = outcomes.iter().find(|o| matches!(o, Outcome::Opened(_) | Outcome::Grouped { .. }))
+    {
+        state.events.publish(Topic::Page, opened.alert_id().map_or("", |id| id.as_str()), "created");
+    }
     Ok(keys.into_iter().zip(outcomes).map(|(dedup_key, outcome)| Accepted { dedup_key, outcome }).collect())
 }
 
