@@ -25,6 +25,7 @@ pub mod login_limit;
 mod metrics;
 pub mod notifiers;
 pub mod outbox;
+pub mod paging;
 pub mod schedules;
 pub mod secrets;
 pub mod state;

@@ -77,6 +77,7 @@ impl ResponseTargets {
 
 /// Whether a page met its response target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ResponseOutcome {
     /// Acknowledged by the target.

@@ -47,7 +47,7 @@ impl PageNotice<'_> {
     pub fn notice(&self) -> Notice {
         let alert = self.alert;
         let mut lines = vec![
-            format!("{} · {}", alert.priority.label(), self.service_name),
+            String::new(),
             format!("Source: {}", if alert.source.is_empty() { "unknown" } else { &alert.source }),
         ];
         if alert.occurrences > 1 {
@@ -60,8 +60,13 @@ impl PageNotice<'_> {
                 self.step.round + 1
             ));
         }
+        let label = alert.priority.label();
+        let mut label_chars = label.chars();
+        let label: String =
+            label_chars.next().map(|c| c.to_uppercase().chain(label_chars).collect()).unwrap_or_default();
+        lines[0] = format!("{label} · {}", self.service_name);
         Notice {
-            title: format!("[{}] {}", alert.priority.label(), alert.summary),
+            title: format!("[{label}] {}", alert.summary),
             text: lines.join("\n"),
             url: Some(self.alert_url.to_owned()),
             respond: true,

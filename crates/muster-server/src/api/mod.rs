@@ -6,6 +6,7 @@
 mod alerts;
 mod audit;
 mod escalation;
+mod paging;
 mod schedules;
 mod services;
 mod teams;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(schedules::router())
         .merge(alerts::router())
         .merge(escalation::router())
+        .merge(paging::router())
 }
 
 /// The OpenAPI document, for signed-in callers (the docs page sends the session cookie).
@@ -70,6 +72,9 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         alerts::heartbeats, alerts::create_heartbeat, alerts::delete_heartbeat, alerts::set_signing,
         escalation::list, escalation::create, escalation::get_one, escalation::replace, escalation::delete,
         escalation::service_escalation, escalation::set_service_escalation,
+        paging::contact_methods, paging::add_contact_method, paging::remove_contact_method, paging::verify, paging::resend,
+        paging::send_test, paging::rules, paging::add_rule, paging::remove_rule, paging::my_notifications,
+        paging::alert_page, paging::dead_letters,
         events::stream,
     ),
     components(schemas(crate::error::ErrorBody, events::ChangeEvent)),
@@ -84,6 +89,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         (name = "on call", description = "Who is on call, and their shifts"),
         (name = "alerts", description = "Alerts from monitoring, and each service's alert settings, maintenance windows and heartbeats. Monitors send alerts to the ingestion routes (see the README), not here"),
         (name = "escalation", description = "Escalation policies, and the policy and response targets each service pages with"),
+        (name = "notifications", description = "Your contact methods and notification rules, and notifications on their way"),
         (name = "events", description = "Live change events over server-sent events"),
     )
 )]

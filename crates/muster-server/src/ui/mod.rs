@@ -7,6 +7,7 @@
 
 mod alerts;
 mod layout;
+mod respond;
 mod schedules;
 mod service_alerts;
 mod services;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .merge(teams::router())
         .merge(users::router())
         .merge(settings::router())
+        .merge(respond::router())
 }
 
 /// A signed-in person; anyone else is sent to the sign-in page and brought back afterwards.

@@ -16,6 +16,8 @@ pub struct TestApp {
     pub address: String,
     pub clock: Arc<ManualClock>,
     pub store: Store,
+    /// The state the server runs with: background passes (escalation, delivery) run on it.
+    pub state: AppState,
     /// An admin's API token.
     pub admin_token: String,
     _database: TestDatabase,
@@ -75,28 +77,73 @@ impl TestApp {
 
     /// A server on the given database, with one admin (admin@example.com).
     pub async fn spawn_on(database: TestDatabase) -> Self {
+        Self::spawn_with(database, |_| {}).await
+    }
+
+    /// A server on the given database with a changed configuration, with one admin.
+    pub async fn spawn_with(database: TestDatabase, configure: impl FnOnce(&mut Config)) -> Self {
+        let clock = Arc::new(ManualClock::new(start_of_test()));
+        let mut app = Self::start(database, clock, configure, false).await;
+        app.admin_token = app.person("Admin", Role::Admin).await.token;
+        app
+    }
+
+    async fn start(
+        database: TestDatabase,
+        clock: Arc<ManualClock>,
+        configure: impl FnOnce(&mut Config),
+        background_jobs: bool,
+    ) -> Self {
         use_ring_for_tls();
         let store = database.open().await.expect("open the test database");
-        let clock = Arc::new(ManualClock::new(start_of_test()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
         let address = format!("http://{}", listener.local_addr().expect("local address"));
         let mut config = Config::new(database.url.clone(), listener.local_addr().expect("local address"));
         config.set_public_url(&address);
+        configure(&mut config);
         let state = AppState::new(store.clone(), clock.clone(), config);
+        if background_jobs {
+            tokio::spawn(muster_server::engine::run(state.clone()));
+            tokio::spawn(muster_server::outbox::run(state.clone()));
+        }
         let (shutdown, stop) = oneshot::channel::<()>();
-        tokio::spawn(muster_server::run(listener, state, async {
+        tokio::spawn(muster_server::run(listener, state.clone(), async {
             let _ = stop.await;
         }));
-        let mut app = TestApp {
+        TestApp {
             address,
             clock,
             store,
+            state,
             admin_token: String::new(),
             _database: database,
             _shutdown: shutdown,
-        };
-        app.admin_token = app.person("Admin", Role::Admin).await.token;
+        }
+    }
+
+    /// Stops this server and starts another on the same database and clock, as `muster serve`
+    /// starts: with the escalation engine and outbox delivery running on their own.
+    pub async fn restart_with_background_jobs(self) -> Self {
+        let TestApp { clock, store, admin_token, _database, _shutdown, .. } = self;
+        drop(_shutdown);
+        store.close().await;
+        let mut app = Self::start(_database, clock, |_| {}, true).await;
+        app.admin_token = admin_token;
         app
+    }
+
+    /// One pass of the escalation engine at the clock's time; how many steps it notified.
+    pub async fn escalate(&self) -> usize {
+        muster_server::engine::escalate(&self.state, self.clock.now_for_tests(), None)
+            .await
+            .expect("escalation pass")
+    }
+
+    /// One pass of outbox delivery at the clock's time.
+    pub async fn deliver(&self) -> muster_server::outbox::Delivered {
+        muster_server::outbox::deliver_due(&self.state, self.clock.now_for_tests())
+            .await
+            .expect("delivery pass")
     }
 
     /// Creates a person with the password [`PASSWORD`] and an API token.
