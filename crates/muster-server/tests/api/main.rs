@@ -8,6 +8,7 @@ mod browser;
 mod calendar;
 mod demo;
 mod directory;
+mod email;
 mod escalation;
 mod events;
 mod helpers;
