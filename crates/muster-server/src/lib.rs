@@ -15,6 +15,7 @@ pub mod demo;
 pub mod directory;
 pub mod engine;
 pub mod error;
+pub mod escalation;
 pub mod events;
 pub mod handoffs;
 mod health;

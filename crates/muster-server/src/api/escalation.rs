@@ -9,7 +9,7 @@ use axum::{
 };
 use muster_core::{
     authz::Permission,
-    escalation::{EscalationPolicy, NewEscalationPolicy, ResponseTargets, ServiceEscalation, StepInput},
+    escalation::{EscalationPolicy, NewEscalationPolicy, ServiceEscalation, StepInput},
     ids::{EscalationPolicyId, ServiceId},
 };
 use serde::Deserialize;
@@ -19,7 +19,7 @@ use super::{ListQuery, Listing};
 use crate::{
     auth::Caller,
     error::ApiResult,
-    events::Topic,
+    escalation,
     json::{ApiJson, ApiQuery},
     state::AppState,
 };
@@ -75,10 +75,7 @@ pub async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<PolicyBody>,
 ) -> ApiResult<(StatusCode, Json<EscalationPolicy>)> {
-    caller.require(Permission::ManageServices, "create escalation policies")?;
-    let new = body.parse()?;
-    let policy = state.store.create_escalation_policy(&new, &caller.actor(), state.now()).await?;
-    state.events.publish(Topic::EscalationPolicy, policy.id.as_str(), "created");
+    let policy = escalation::create_policy(&state, &caller, &body.parse()?).await?;
     Ok((StatusCode::CREATED, Json(policy)))
 }
 
@@ -106,12 +103,7 @@ pub async fn replace(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PolicyBody>,
 ) -> ApiResult<Json<EscalationPolicy>> {
-    caller.require(Permission::ManageServices, "change escalation policies")?;
-    let new = body.parse()?;
-    let id = EscalationPolicyId(id);
-    let policy = state.store.replace_escalation_policy(&id, &new, &caller.actor(), state.now()).await?;
-    state.events.publish(Topic::EscalationPolicy, policy.id.as_str(), "updated");
-    Ok(Json(policy))
+    Ok(Json(escalation::replace_policy(&state, &caller, &EscalationPolicyId(id), &body.parse()?).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/escalation-policies/{id}", tag = "escalation", params(("id" = String, Path)),
@@ -123,10 +115,7 @@ pub async fn delete(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Permission::ManageServices, "delete escalation policies")?;
-    let id = EscalationPolicyId(id);
-    state.store.delete_escalation_policy(&id, &caller.actor(), state.now()).await?;
-    state.events.publish(Topic::EscalationPolicy, id.as_str(), "deleted");
+    escalation::delete_policy(&state, &caller, &EscalationPolicyId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -165,19 +154,15 @@ pub async fn set_service_escalation(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ServiceEscalationBody>,
 ) -> ApiResult<Json<ServiceEscalation>> {
-    caller.require(Permission::ManageServices, "set how services page")?;
-    let service = ServiceId(id);
-    let current = state.store.service_escalation(&service).await?;
-    let targets = ResponseTargets::parse(
-        current.response_targets,
+    let policy = body.escalation_policy_id.map(EscalationPolicyId);
+    let escalation = escalation::set_service_escalation(
+        &state,
+        &caller,
+        &ServiceId(id),
+        policy,
         body.business_critical_minutes,
         body.urgent_minutes,
-    )?;
-    let policy = body.escalation_policy_id.map(EscalationPolicyId);
-    let escalation = state
-        .store
-        .set_service_escalation(&service, policy.as_ref(), targets, &caller.actor(), state.now())
-        .await?;
-    state.events.publish(Topic::Service, service.as_str(), "updated");
+    )
+    .await?;
     Ok(Json(escalation))
 }

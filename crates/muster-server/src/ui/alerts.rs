@@ -24,6 +24,8 @@ use crate::{
     alerts::{self, AlertQuery},
     auth::Caller,
     error::ApiError,
+    paging::{self, PageView},
+    schedules::Names,
     state::AppState,
 };
 
@@ -142,6 +144,9 @@ struct AlertPage {
     log: Vec<AlertLogEntry>,
     details: String,
     can_respond: bool,
+    paging: Option<PageView>,
+    /// Names of the people in the delivery log.
+    names: Names,
     errors: Vec<FieldError>,
 }
 
@@ -159,6 +164,9 @@ async fn alert_page(
     errors: Vec<FieldError>,
 ) -> UiResult {
     let found = alerts::get(state, caller, id).await?;
+    let paging = paging::page_of_alert(state, caller, id).await?;
+    let people = paging.iter().flat_map(|p| p.notifications.iter().map(|n| n.user_id.clone())).collect();
+    let names = Names::of(state, people).await?;
     let details = match &found.alert.details {
         serde_json::Value::Null => String::new(),
         value => serde_json::to_string_pretty(value).unwrap_or_default(),
@@ -171,6 +179,8 @@ async fn alert_page(
         service_name: found.service_name,
         log: found.log,
         details,
+        paging,
+        names,
         errors: errors.clone(),
     };
     render(form_status(&errors), &view)

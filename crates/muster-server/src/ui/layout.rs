@@ -120,6 +120,19 @@ fn notice(done: &str) -> Option<&'static str> {
         "heartbeat-deleted" => "Heartbeat deleted.",
         "signing-saved" => "Signature settings saved.",
         "calendar-revoked" => "Calendar address revoked; subscribed apps stop updating.",
+        "method-added" => {
+            "Contact method added. Muster sent a six-digit code through it: type it below to start using it."
+        }
+        "code-sent" => "A new code is on its way; the old one no longer works.",
+        "method-verified" => "Contact method verified. Add a rule to be notified through it.",
+        "method-removed" => "Contact method removed, with its rules.",
+        "test-sent" => "Test message sent; the list below shows when it is delivered.",
+        "rule-added" => "Notification rule added.",
+        "rule-removed" => "Notification rule removed.",
+        "policy-created" => "Escalation policy created. Attach it to a service on the service's page.",
+        "policy-saved" => "Escalation policy saved as a new version; pages already running keep theirs.",
+        "policy-deleted" => "Escalation policy deleted.",
+        "escalation-saved" => "Escalation settings saved.",
         _ => return None,
     })
 }

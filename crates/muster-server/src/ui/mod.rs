@@ -6,7 +6,9 @@
 //! With JavaScript, htmx boosts navigation and lists refresh live from `/api/v1/events`.
 
 mod alerts;
+mod escalation;
 mod layout;
+mod notifications;
 mod respond;
 mod schedules;
 mod service_alerts;
@@ -52,6 +54,8 @@ pub fn router() -> Router<AppState> {
         .merge(users::router())
         .merge(settings::router())
         .merge(respond::router())
+        .merge(notifications::router())
+        .merge(escalation::router())
 }
 
 /// A signed-in person; anyone else is sent to the sign-in page and brought back afterwards.

@@ -12,6 +12,7 @@ use muster_core::{
         settings::{AlertSettings, MaintenanceWindow},
     },
     authz::Permission,
+    escalation::{EscalationPolicy, ServiceEscalation},
     ids::{IntegrationKeyId, ServiceId, TeamId},
     page::Page,
     service::Service,
@@ -88,6 +89,8 @@ struct ServicePage {
     maintenance: Vec<MaintenanceWindow>,
     heartbeats: Vec<HeartbeatView>,
     can_respond: bool,
+    escalation: ServiceEscalation,
+    policies: Vec<EscalationPolicy>,
     teams: Vec<Team>,
     can_manage: bool,
     draft: ServiceForm,
@@ -182,6 +185,12 @@ pub(super) async fn service_page(
         maintenance,
         heartbeats: heartbeats.into_iter().map(|h| HeartbeatView::new(h, &public_url)).collect(),
         can_respond: caller.user.role.allows(Permission::RespondToAlerts),
+        escalation: state.store.service_escalation(id).await.map_err(ApiError::from)?,
+        policies: state
+            .store
+            .list_escalation_policies(Page { limit: Page::MAX_LIMIT, offset: 0 })
+            .await
+            .map_err(ApiError::from)?,
         teams: all_teams(state).await?,
         can_manage: caller.user.role.allows(Permission::ManageServices),
         draft: draft.unwrap_or_else(|| ServiceForm::of(&service)),

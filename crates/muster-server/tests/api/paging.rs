@@ -331,3 +331,121 @@ fn hmac_hex(secret: &str, body: &str) -> String {
     mac.update(body.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
+
+#[tokio::test]
+async fn the_web_ui_edits_policies_and_contact_methods_and_shows_the_delivery_log() {
+    let app = TestApp::spawn().await;
+    let receiver = Receiver::start(0).await;
+    let grace = app.person("Grace", Role::Responder).await;
+    let admin = app.sign_in("admin@example.com").await;
+    let monitor = app.monitored_service("Checkout", "generic").await;
+
+    let refused = admin
+        .submit("/escalation-policies", "/escalation-policies", &[("name", "Broken"), ("step0_minutes", "5")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text.contains("steps[0].targets"), "the error names the step");
+    let user_target = format!("user:{}", grace.id);
+    let created = admin
+        .submit(
+            "/escalation-policies",
+            "/escalation-policies",
+            &[
+                ("name", "Checkout"),
+                ("step0_minutes", "5"),
+                ("step0_targets", "tier:primary"),
+                ("step0_targets", &user_target),
+                ("repeat", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
+    let policy_path =
+        created.location.expect("redirect to the policy").split('?').next().unwrap_or_default().to_owned();
+    let shown = admin.get(&policy_path).await;
+    assert!(shown.text.contains("Whoever is on call as primary for the service, Grace"), "{}", shown.text);
+    assert!(shown.text.contains("Then 1 more round"));
+    let policy_id = policy_path.rsplit('/').next().unwrap_or_default().to_owned();
+
+    let service_page = format!("/services/{}", monitor.service_id);
+    let set = admin
+        .submit(
+            &service_page,
+            &format!("{service_page}/escalation"),
+            &[
+                ("escalation_policy_id", &policy_id),
+                ("business_critical_minutes", "3"),
+                ("urgent_minutes", "20"),
+            ],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.text);
+    let escalation =
+        app.get(&format!("/api/v1/services/{}/escalation", monitor.service_id), &app.admin_token).await;
+    assert_eq!(escalation.body["policy_name"], "Checkout");
+    assert_eq!(escalation.body["response_targets"]["business_critical_minutes"], 3);
+
+    let browser = app.sign_in(&grace.email).await;
+    let page = "/settings/notifications";
+    let added = browser
+        .submit(
+            page,
+            "/settings/notifications/methods",
+            &[("kind", "ntfy"), ("address", &receiver.url("/ntfy/grace")), ("label", "Phone")],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
+    app.deliver().await;
+    let code = receiver.received("/ntfy/grace").last().expect("the code arrived by ntfy").code();
+    let listed = browser.get(page).await.text;
+    let method_id = listed
+        .split("/settings/notifications/methods/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("method id")
+        .to_owned();
+    let wrong = browser
+        .submit(page, &format!("/settings/notifications/methods/{method_id}/verify"), &[("code", "12345")])
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let verified = browser
+        .submit(page, &format!("/settings/notifications/methods/{method_id}/verify"), &[("code", &code)])
+        .await;
+    assert_eq!(verified.status, StatusCode::SEE_OTHER, "{}", verified.text);
+    let rule = browser
+        .submit(
+            page,
+            "/settings/notifications/rules",
+            &[("contact_method_id", &method_id), ("delay_minutes", "0")],
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::SEE_OTHER, "{}", rule.text);
+    let tested =
+        browser.submit(page, &format!("/settings/notifications/methods/{method_id}/test"), &[]).await;
+    assert_eq!(tested.status, StatusCode::SEE_OTHER);
+    app.deliver().await;
+    assert_eq!(
+        receiver.received("/ntfy/grace").last().expect("the test").header("title"),
+        "Test notification from Muster"
+    );
+    assert!(browser.get(page).await.text.contains("verified"));
+
+    let alert = trigger(&app, &monitor, "Checkout latency 4s").await;
+    app.escalate().await;
+    app.deliver().await;
+    let push = receiver.received("/ntfy/grace").last().expect("the page").clone();
+    assert_eq!(push.header("title"), "[Business critical] Checkout latency 4s");
+    assert!(
+        push.header("actions").contains("view, Acknowledge, http"),
+        "ntfy action buttons: {}",
+        push.header("actions")
+    );
+    let alert_page = browser.get(&format!("/alerts/{alert}")).await.text;
+    assert!(
+        alert_page.contains("Delivery log")
+            && alert_page.contains("delivered")
+            && alert_page.contains("ntfy"),
+        "{alert_page}"
+    );
+    assert!(alert_page.contains("policy version 1"), "{alert_page}");
+}
