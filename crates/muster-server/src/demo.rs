@@ -170,7 +170,7 @@ async fn seed_escalation(
     let policy = store.create_escalation_policy(&new, &DEMO, now).await?;
     for (index, service) in services.iter().enumerate() {
         let critical = if index == 0 { 3 } else { 5 };
-        let targets = ResponseTargets { business_critical_minutes: critical, urgent_minutes: 30 };
+        let targets = ResponseTargets { business_critical_minutes: critical, ..ResponseTargets::default() };
         store.set_service_escalation(service, Some(&policy.id), targets, &DEMO, now).await?;
     }
     Ok(())

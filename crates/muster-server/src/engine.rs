@@ -17,7 +17,7 @@ use std::{collections::HashMap, time::Duration};
 
 use jiff::{SignedDuration, Timestamp};
 use muster_core::{
-    alert::{ActedBy, Alert, AlertLogEntry, LogKind},
+    alert::{ActedBy, Alert, AlertLogEntry, LogKind, Transition},
     escalation::{EscalationTarget, Page, Recipients, Rosters, StepDue},
     ids::{ScheduleId, ServiceId, TeamId, UserId},
     notify::{Notification, PageNotice, Purpose, Reachable, plan_notifications},
@@ -45,18 +45,33 @@ pub async fn escalate(state: &AppState, now: Timestamp, fence: Option<&Fence>) -
         let due = state.store.due_pages(now, BATCH).await?;
         let mut progressed = false;
         for mut page in due.iter().cloned() {
-            let steps_before = page.steps_notified;
-            let steps = page.take_due(now);
-            let alert = state.store.get_alert(&page.alert_id).await?;
-            let mut notifications = Vec::new();
+            let (status_before, steps_before) = (page.status, page.steps_notified);
+            let mut alert = state.store.get_alert(&page.alert_id).await?;
             let mut log = Vec::new();
+            let mut unacknowledged = None;
+            if page.acknowledgement_timed_out(now) {
+                let minutes = page.acknowledgement_timeout_minutes.unwrap_or_default();
+                let message = format!(
+                    "Acknowledged {minutes} min ago and still open: paging again from the first step"
+                );
+                if let Transition::Changed(entry) =
+                    alert.unacknowledge(&ActedBy::monitor(ENGINE), message, now)
+                {
+                    log.push(entry);
+                    unacknowledged = Some(alert.clone());
+                }
+                page.escalate_again(now);
+            }
+            let steps = page.take_due(now);
+            let mut notifications = Vec::new();
             for step in &steps {
                 let (planned, line) = notify_step(state, &mut lookups, &page, &alert, step, now).await?;
                 notifications.extend(planned);
                 log.push(line);
             }
             let count = steps.len();
-            let escalated = Escalated { page, steps_before, notifications, log };
+            let escalated =
+                Escalated { page, status_before, steps_before, unacknowledged, notifications, log };
             if state.store.record_escalation(&escalated, fence).await? {
                 progressed = true;
                 recorded += count;

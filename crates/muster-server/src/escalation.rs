@@ -40,20 +40,31 @@ pub async fn delete_policy(state: &AppState, caller: &Caller, id: &EscalationPol
     Ok(())
 }
 
-/// Sets a service's policy (`None`: it pages no one) and the targets given; targets left out
-/// keep their value.
+/// Changes to a service's response targets; each left out keeps its value.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TargetChanges {
+    pub business_critical_minutes: Option<u32>,
+    pub urgent_minutes: Option<u32>,
+    /// 0 turns the timeout off.
+    pub acknowledgement_timeout_minutes: Option<u32>,
+}
+
+/// Sets a service's policy (`None`: it pages no one) and the targets given.
 pub async fn set_service_escalation(
     state: &AppState,
     caller: &Caller,
     service: &ServiceId,
     policy: Option<EscalationPolicyId>,
-    business_critical_minutes: Option<u32>,
-    urgent_minutes: Option<u32>,
+    changes: TargetChanges,
 ) -> ApiResult<ServiceEscalation> {
     caller.require(Permission::ManageServices, "set how services page")?;
     let current = state.store.service_escalation(service).await?;
-    let targets =
-        ResponseTargets::parse(current.response_targets, business_critical_minutes, urgent_minutes)?;
+    let targets = ResponseTargets::parse(
+        current.response_targets,
+        changes.business_critical_minutes,
+        changes.urgent_minutes,
+        changes.acknowledgement_timeout_minutes,
+    )?;
     let escalation = state
         .store
         .set_service_escalation(service, policy.as_ref(), targets, &caller.actor(), state.now())

@@ -164,6 +164,7 @@ struct ServiceEscalationRow {
     policy_name: Option<String>,
     business_critical_minutes: i64,
     urgent_minutes: i64,
+    acknowledgement_timeout_minutes: Option<i64>,
 }
 
 impl Store {
@@ -330,7 +331,8 @@ impl Store {
     /// How a service pages.
     pub async fn service_escalation(&self, service: &ServiceId) -> Result<ServiceEscalation, StoreError> {
         let row: Option<ServiceEscalationRow> = sqlx::query_as::<Any, ServiceEscalationRow>(
-            "SELECT s.escalation_policy_id, p.name AS policy_name, s.business_critical_minutes, s.urgent_minutes
+            "SELECT s.escalation_policy_id, p.name AS policy_name, s.business_critical_minutes, s.urgent_minutes,
+                s.acknowledgement_timeout_minutes
              FROM services s LEFT JOIN escalation_policies p ON p.id = s.escalation_policy_id
              WHERE s.id = $1 AND s.deleted_at IS NULL",
         )
@@ -345,6 +347,7 @@ impl Store {
             response_targets: ResponseTargets {
                 business_critical_minutes: minutes(row.business_critical_minutes),
                 urgent_minutes: minutes(row.urgent_minutes),
+                acknowledgement_timeout_minutes: row.acknowledgement_timeout_minutes.map(minutes),
             },
         })
     }
@@ -373,7 +376,7 @@ impl Store {
         };
         let updated = sqlx::query(
             "UPDATE services SET escalation_policy_id = $2, business_critical_minutes = $3, urgent_minutes = $4,
-                updated_at = $5
+                updated_at = $5, acknowledgement_timeout_minutes = $6
              WHERE id = $1 AND deleted_at IS NULL",
         )
         .bind(service.as_str())
@@ -381,16 +384,21 @@ impl Store {
         .bind(i64::from(targets.business_critical_minutes))
         .bind(i64::from(targets.urgent_minutes))
         .bind(rows::millis(now))
+        .bind(targets.acknowledgement_timeout_minutes.map(i64::from))
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
             return Err(StoreError::NotFound("service"));
         }
         let summary = format!(
-            "set escalation: policy {}, business critical within {} min, urgent within {} min",
+            "set escalation: policy {}, business critical within {} min, urgent within {} min, {}",
             policy_name.as_deref().unwrap_or("none"),
             targets.business_critical_minutes,
-            targets.urgent_minutes
+            targets.urgent_minutes,
+            match targets.acknowledgement_timeout_minutes {
+                Some(minutes) => format!("acknowledgements time out after {minutes} min"),
+                None => "acknowledgements never time out".to_owned(),
+            }
         );
         audit::record(
             &mut tx,

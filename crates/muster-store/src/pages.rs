@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use muster_core::{
     alert::{Alert, AlertLogEntry, AlertStatus},
-    escalation::{Page, PagingRules, ResponseTargets},
+    escalation::{Page, PageStatus, PagingRules, ResponseTargets},
     ids::{AlertId, EscalationPolicyId, PageId, ServiceId},
     notify::Notification,
 };
@@ -36,6 +36,8 @@ pub(crate) struct PageRow {
     priority: String,
     status: String,
     started_at: i64,
+    escalation_started_at: i64,
+    acknowledgement_timeout_minutes: Option<i64>,
     respond_by: Option<i64>,
     steps_notified: i64,
     next_due_at: Option<i64>,
@@ -58,6 +60,10 @@ impl TryFrom<PageRow> for Page {
             priority: rows::parsed("priority", &row.priority)?,
             status: rows::parsed("status", &row.status)?,
             started_at: rows::timestamp(row.started_at)?,
+            escalation_started_at: rows::timestamp(row.escalation_started_at)?,
+            acknowledgement_timeout_minutes: row
+                .acknowledgement_timeout_minutes
+                .map(|m| u32::try_from(m).unwrap_or(u32::MAX)),
             respond_by: rows::optional_timestamp(row.respond_by)?,
             steps_notified: u32::try_from(row.steps_notified).unwrap_or(u32::MAX),
             next_due_at: rows::optional_timestamp(row.next_due_at)?,
@@ -79,6 +85,8 @@ batch_row! {
         priority: Text &'static str,
         status: Text &'static str,
         started_at: Integer i64,
+        escalation_started_at: Integer i64,
+        acknowledgement_timeout_minutes: Integer Option<i64>,
         respond_by: Integer Option<i64>,
         steps_notified: Integer i64,
         next_due_at: Integer Option<i64>,
@@ -100,6 +108,8 @@ impl<'a> From<&'a Page> for PageRecord<'a> {
             priority: page.priority.as_str(),
             status: page.status.as_str(),
             started_at: rows::millis(page.started_at),
+            escalation_started_at: rows::millis(page.escalation_started_at),
+            acknowledgement_timeout_minutes: page.acknowledgement_timeout_minutes.map(i64::from),
             respond_by: page.respond_by.map(rows::millis),
             steps_notified: i64::from(page.steps_notified),
             next_due_at: page.next_due_at.map(rows::millis),
@@ -141,6 +151,7 @@ struct PagingRow {
     rules: String,
     business_critical_minutes: i64,
     urgent_minutes: i64,
+    acknowledgement_timeout_minutes: Option<i64>,
 }
 
 pub(crate) async fn paging_rules(
@@ -151,7 +162,7 @@ pub(crate) async fn paging_rules(
     let mut sql = Sql::new(
         backend,
         "SELECT s.id, p.id AS policy_id, p.version AS policy_version, p.rules, s.business_critical_minutes,
-            s.urgent_minutes
+            s.urgent_minutes, s.acknowledgement_timeout_minutes
          FROM services s JOIN escalation_policies p ON p.id = s.escalation_policy_id AND p.deleted_at IS NULL
          WHERE s.id IN ",
     );
@@ -169,6 +180,7 @@ pub(crate) async fn paging_rules(
                 targets: ResponseTargets {
                     business_critical_minutes: minutes(row.business_critical_minutes),
                     urgent_minutes: minutes(row.urgent_minutes),
+                    acknowledgement_timeout_minutes: row.acknowledgement_timeout_minutes.map(minutes),
                 },
             };
             Ok((ServiceId(row.id), paging))
@@ -237,8 +249,12 @@ pub(crate) async fn follow_alerts(
 #[derive(Debug)]
 pub struct Escalated {
     pub page: Page,
-    /// How many step notifications the page had sent when the engine read it.
+    /// Where the page was when the engine read it: its status and how many step notifications it
+    /// had sent.
+    pub status_before: PageStatus,
     pub steps_before: u32,
+    /// The alert, triggered again because its acknowledgement timed out.
+    pub unacknowledged: Option<Alert>,
     pub notifications: Vec<Notification>,
     pub log: Vec<AlertLogEntry>,
 }
@@ -302,18 +318,35 @@ impl Store {
         }
         let page = &escalated.page;
         let moved = sqlx::query(
-            "UPDATE pages SET status = $2, steps_notified = $3, next_due_at = $4
-             WHERE id = $1 AND status = 'escalating' AND steps_notified = $5",
+            "UPDATE pages SET status = $2, steps_notified = $3, next_due_at = $4, escalation_started_at = $5
+             WHERE id = $1 AND status = $6 AND steps_notified = $7",
         )
         .bind(page.id.as_str())
         .bind(page.status.as_str())
         .bind(i64::from(page.steps_notified))
         .bind(page.next_due_at.map(rows::millis))
+        .bind(rows::millis(page.escalation_started_at))
+        .bind(escalated.status_before.as_str())
         .bind(i64::from(escalated.steps_before))
         .execute(&mut *tx)
         .await?;
         if moved.rows_affected() == 0 {
             return Ok(false);
+        }
+        if let Some(alert) = &escalated.unacknowledged {
+            // Only an alert still acknowledged goes back to triggered; one resolved meanwhile stays so.
+            let reopened = sqlx::query(
+                "UPDATE alerts SET status = 'triggered', acknowledged_at = NULL, acknowledged_by_user_id = NULL,
+                    acknowledged_by = NULL, updated_at = $2
+                 WHERE id = $1 AND status = 'acknowledged'",
+            )
+            .bind(alert.id.as_str())
+            .bind(rows::millis(alert.updated_at))
+            .execute(&mut *tx)
+            .await?;
+            if reopened.rows_affected() == 0 {
+                return Ok(false);
+            }
         }
         insert_notifications(&mut tx, self.backend, &escalated.notifications).await?;
         let log: Vec<(AlertId, AlertLogEntry)> =

@@ -958,7 +958,11 @@ async fn services_page_through_a_policy_that_cannot_be_deleted_under_them(store:
 
     let new = NewEscalationPolicy::parse("Checkout", None, &[step(5, &[("tier", "primary")])], None).unwrap();
     let policy = store.create_escalation_policy(&new, &CONSOLE, t0()).await.unwrap();
-    let targets = ResponseTargets { business_critical_minutes: 3, urgent_minutes: 20 };
+    let targets = ResponseTargets {
+        business_critical_minutes: 3,
+        urgent_minutes: 20,
+        acknowledgement_timeout_minutes: Some(45),
+    };
     store.set_service_escalation(&service, Some(&policy.id), targets, &CONSOLE, t0()).await.unwrap();
     let after = store.service_escalation(&service).await.unwrap();
     assert_eq!(after.policy_id.as_ref(), Some(&policy.id));
@@ -1071,7 +1075,9 @@ async fn each_step_of_a_page_is_recorded_once(store: &Store) {
     };
     let escalated = Escalated {
         page: page.clone(),
+        status_before: PageStatus::Escalating,
         steps_before: before,
+        unacknowledged: None,
         notifications: vec![notification],
         log: vec![log],
     };
@@ -1092,7 +1098,14 @@ async fn each_step_of_a_page_is_recorded_once(store: &Store) {
     let steps_before = second.steps_notified;
     second.take_due(t0());
     store.act_on_alert(fresh, AlertAction::Acknowledge, &ActedBy::monitor("test"), t0()).await.unwrap();
-    let late = Escalated { page: second, steps_before, notifications: Vec::new(), log: Vec::new() };
+    let late = Escalated {
+        page: second,
+        status_before: PageStatus::Escalating,
+        steps_before,
+        unacknowledged: None,
+        notifications: Vec::new(),
+        log: Vec::new(),
+    };
     assert!(!store.record_escalation(&late, None).await.unwrap(), "an acknowledged page is not escalated");
     page = store.get_page(&page.id).await.unwrap();
     assert_eq!(page.steps_notified, 1);
@@ -1122,7 +1135,14 @@ async fn the_engine_lease_has_one_holder_and_fences_its_writes(store: &Store) {
     let mut page = store.page_of_alert(outcomes[0].alert_id().unwrap()).await.unwrap().unwrap();
     let steps_before = page.steps_notified;
     page.take_due(t0());
-    let escalated = Escalated { page, steps_before, notifications: Vec::new(), log: Vec::new() };
+    let escalated = Escalated {
+        page,
+        status_before: PageStatus::Escalating,
+        steps_before,
+        unacknowledged: None,
+        notifications: Vec::new(),
+        log: Vec::new(),
+    };
     assert!(
         !store.record_escalation(&escalated, Some(&first)).await.unwrap(),
         "a stale token writes nothing"
@@ -1274,8 +1294,14 @@ async fn a_signed_link_acts_once(store: &Store) {
     notification.page_id = Some(page.id.clone());
     notification.alert_id = Some(alert.clone());
     let id = notification.id.clone();
-    let escalated =
-        Escalated { page: page.clone(), steps_before, notifications: vec![notification], log: Vec::new() };
+    let escalated = Escalated {
+        page: page.clone(),
+        status_before: PageStatus::Escalating,
+        steps_before,
+        unacknowledged: None,
+        notifications: vec![notification],
+        log: Vec::new(),
+    };
     assert!(store.record_escalation(&escalated, None).await.unwrap());
 
     let by = ActedBy::user(ada.clone(), "Ada");

@@ -97,10 +97,12 @@ pub enum LogKind {
     Note,
     /// A step of the alert's page notified people (or found nobody to notify).
     Paged,
+    /// An acknowledgement timed out: the alert is triggered again and pages again.
+    Unacknowledged,
 }
 
 impl LogKind {
-    pub const ALL: [LogKind; 7] = [
+    pub const ALL: [LogKind; 8] = [
         LogKind::Triggered,
         LogKind::Repeated,
         LogKind::Grouped,
@@ -108,6 +110,7 @@ impl LogKind {
         LogKind::Resolved,
         LogKind::Note,
         LogKind::Paged,
+        LogKind::Unacknowledged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -119,6 +122,7 @@ impl LogKind {
             LogKind::Resolved => "resolved",
             LogKind::Note => "note",
             LogKind::Paged => "paged",
+            LogKind::Unacknowledged => "unacknowledged",
         }
     }
 }
@@ -232,6 +236,19 @@ impl Alert {
                 )))
             }
         }
+    }
+
+    /// An acknowledgement timed out while the alert was still open: it is triggered again. Only an
+    /// acknowledged alert changes.
+    pub fn unacknowledge(&mut self, by: &ActedBy, message: String, now: Timestamp) -> Transition {
+        if self.status != AlertStatus::Acknowledged {
+            return Transition::Unchanged;
+        }
+        self.status = AlertStatus::Triggered;
+        self.acknowledged_at = None;
+        self.acknowledged_by = None;
+        self.updated_at = now;
+        Transition::Changed(entry(now, LogKind::Unacknowledged, by, message, Value::Null))
     }
 
     /// It is fixed.

@@ -92,6 +92,11 @@ pub struct Page {
     pub status: PageStatus,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub started_at: Timestamp,
+    /// When the current escalation began: the start, or the last time an acknowledgement timed out.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub escalation_started_at: Timestamp,
+    /// After this long acknowledged, the page escalates again; none: never.
+    pub acknowledgement_timeout_minutes: Option<u32>,
     /// When it must be acknowledged by; none for normal work.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub respond_by: Option<Timestamp>,
@@ -125,6 +130,8 @@ impl Page {
             priority: alert.priority,
             status: PageStatus::Escalating,
             started_at,
+            escalation_started_at: started_at,
+            acknowledgement_timeout_minutes: paging.targets.acknowledgement_timeout_minutes,
             respond_by,
             steps_notified: 0,
             next_due_at: None,
@@ -136,7 +143,7 @@ impl Page {
     }
 
     pub fn escalation(&self) -> Escalation<'_> {
-        Escalation::new(&self.rules, self.started_at, self.respond_by)
+        Escalation::new(&self.rules, self.escalation_started_at, self.respond_by)
     }
 
     /// Takes the step notifications due at `now`, oldest first, and moves the page past them:
@@ -156,14 +163,28 @@ impl Page {
         due
     }
 
-    /// Someone acknowledged the alert: escalation stops. Only the first acknowledgement counts
-    /// towards the response target.
+    /// Someone acknowledged the alert: escalation stops, until the acknowledgement times out if
+    /// the service set a timeout. Only the first acknowledgement counts towards the response
+    /// target.
     pub fn acknowledge(&mut self, at: Timestamp) {
         if matches!(self.status, PageStatus::Escalating | PageStatus::Exhausted) {
             self.status = PageStatus::Acknowledged;
             self.acknowledged_at.get_or_insert(at);
-            self.next_due_at = None;
+            self.next_due_at = self.acknowledgement_timeout_minutes.map(|m| at + super::policy::minutes(m));
         }
+    }
+
+    /// Whether an acknowledgement has timed out at `now`, so the page must escalate again.
+    pub fn acknowledgement_timed_out(&self, now: Timestamp) -> bool {
+        self.status == PageStatus::Acknowledged && self.next_due_at.is_some_and(|due| due <= now)
+    }
+
+    /// Starts the escalation over from the first step at `now`, after an acknowledgement timed out.
+    pub fn escalate_again(&mut self, now: Timestamp) {
+        self.status = PageStatus::Escalating;
+        self.escalation_started_at = now;
+        self.steps_notified = 0;
+        self.next_due_at = Some(now);
     }
 
     /// The alert was resolved: escalation stops for good. A resolve without an acknowledgement
@@ -242,7 +263,10 @@ mod tests {
                 steps: vec![step(10, Tier::Primary), step(10, Tier::Secondary)],
                 repeat: 0,
             },
-            targets: ResponseTargets::default(),
+            targets: ResponseTargets {
+                acknowledgement_timeout_minutes: Some(30),
+                ..ResponseTargets::default()
+            },
         }
     }
 
@@ -286,6 +310,7 @@ mod tests {
         assert_eq!(page.status, PageStatus::Acknowledged);
         assert!(page.take_due(at("04:00:00")).is_empty());
         page.resolve(at("03:30:00"));
+        assert!(!page.acknowledgement_timed_out(at("05:00:00")), "a resolved page never times out");
         assert_eq!(page.acknowledged_at, Some(at("03:04:00")), "the first response counts");
         assert_eq!(page.outcome(at("05:00:00")), Some(ResponseOutcome::Met));
 
@@ -293,5 +318,25 @@ mod tests {
         late.resolve(at("03:06:00"));
         assert_eq!(late.outcome(at("05:00:00")), Some(ResponseOutcome::Missed));
         assert_eq!(self::page(Priority::Normal).outcome(at("05:00:00")), None);
+    }
+
+    #[test]
+    fn an_acknowledgement_that_times_out_escalates_again_from_the_first_step() {
+        let mut page = page(Priority::Urgent);
+        page.take_due(at("03:00:00"));
+        page.acknowledge(at("03:02:00"));
+        assert_eq!(page.next_due_at, Some(at("03:32:00")), "thirty minutes after the acknowledgement");
+        assert!(!page.acknowledgement_timed_out(at("03:31:59")));
+        assert!(page.acknowledgement_timed_out(at("03:32:00")));
+        page.escalate_again(at("03:32:00"));
+        let again: Vec<_> = page.take_due(at("03:32:00")).iter().map(|s| (s.step, s.due_at)).collect();
+        assert_eq!(again, [(0, at("03:32:00"))], "the first step again, at once");
+        assert_eq!(page.next_due_at, Some(at("03:42:00")));
+        page.acknowledge(at("03:35:00"));
+        assert_eq!(
+            page.acknowledged_at,
+            Some(at("03:02:00")),
+            "the response target judged the first acknowledgement"
+        );
     }
 }

@@ -3,6 +3,10 @@
 //! `business_critical` pages must be acknowledged within 5 minutes and `urgent` ones within 30 by
 //! default; each service may set its own. `normal` work has no target: it does not page outside
 //! the on-call person's working day, so it is answered when they are next at work.
+//!
+//! An acknowledgement can also time out: with `acknowledgement_timeout_minutes` set, an alert
+//! still open that long after it was acknowledged goes back to triggered and pages again from the
+//! first step, so an acknowledged-then-forgotten alert never goes quiet for good.
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -18,20 +22,27 @@ pub const TARGET_MINUTES: std::ops::RangeInclusive<u32> = 1..=1440;
 pub struct ResponseTargets {
     pub business_critical_minutes: u32,
     pub urgent_minutes: u32,
+    /// After this long acknowledged and still open, an alert pages again; none: never.
+    pub acknowledgement_timeout_minutes: Option<u32>,
 }
 
 impl Default for ResponseTargets {
     fn default() -> Self {
-        ResponseTargets { business_critical_minutes: 5, urgent_minutes: 30 }
+        ResponseTargets {
+            business_critical_minutes: 5,
+            urgent_minutes: 30,
+            acknowledgement_timeout_minutes: None,
+        }
     }
 }
 
 impl ResponseTargets {
-    /// Changes the targets given, keeps the others.
+    /// Changes the targets given, keeps the others. An acknowledgement timeout of 0 turns it off.
     pub fn parse(
         current: ResponseTargets,
         business_critical: Option<u32>,
         urgent: Option<u32>,
+        acknowledgement_timeout: Option<u32>,
     ) -> Result<Self, Invalid> {
         let mut checker = Checker::new();
         let bounded = |field: &str, minutes: u32| {
@@ -54,8 +65,17 @@ impl ResponseTargets {
                 "must not be longer than the urgent target",
             )));
         }
+        let timeout = checker.check(match acknowledgement_timeout {
+            None => Ok(current.acknowledgement_timeout_minutes),
+            Some(0) => Ok(None),
+            Some(minutes) => bounded("acknowledgement_timeout_minutes", minutes).map(Some),
+        });
         checker.finish(|| {
-            Some(ResponseTargets { business_critical_minutes: critical?, urgent_minutes: urgent? })
+            Some(ResponseTargets {
+                business_critical_minutes: critical?,
+                urgent_minutes: urgent?,
+                acknowledgement_timeout_minutes: timeout?,
+            })
         })
     }
 
@@ -127,16 +147,26 @@ mod tests {
 
     #[test]
     fn services_change_targets_within_bounds() {
-        let changed = ResponseTargets::parse(ResponseTargets::default(), Some(10), None).unwrap();
-        assert_eq!(changed, ResponseTargets { business_critical_minutes: 10, urgent_minutes: 30 });
+        let changed = ResponseTargets::parse(ResponseTargets::default(), Some(10), None, Some(60)).unwrap();
+        let expected = ResponseTargets {
+            business_critical_minutes: 10,
+            urgent_minutes: 30,
+            acknowledgement_timeout_minutes: Some(60),
+        };
+        assert_eq!(changed, expected);
+        let off = ResponseTargets::parse(changed, None, None, Some(0)).unwrap();
+        assert_eq!(off.acknowledgement_timeout_minutes, None, "0 turns the timeout off");
         let fields = |r: Result<ResponseTargets, Invalid>| -> Vec<String> {
             r.unwrap_err().0.into_iter().map(|e| e.field).collect()
         };
         assert_eq!(
-            fields(ResponseTargets::parse(changed, Some(0), Some(2000))),
-            ["business_critical_minutes", "urgent_minutes"]
+            fields(ResponseTargets::parse(changed, Some(0), Some(2000), Some(1441))),
+            ["business_critical_minutes", "urgent_minutes", "acknowledgement_timeout_minutes"]
         );
-        assert_eq!(fields(ResponseTargets::parse(changed, Some(45), None)), ["business_critical_minutes"]);
+        assert_eq!(
+            fields(ResponseTargets::parse(changed, Some(45), None, None)),
+            ["business_critical_minutes"]
+        );
     }
 
     #[test]

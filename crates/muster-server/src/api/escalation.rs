@@ -141,6 +141,9 @@ pub struct ServiceEscalationBody {
     business_critical_minutes: Option<u32>,
     /// Minutes to acknowledge an urgent page, 1 to 1440 (default 30).
     urgent_minutes: Option<u32>,
+    /// Minutes after which an acknowledged alert that is still open pages again, 1 to 1440;
+    /// 0 turns this off (the default).
+    acknowledgement_timeout_minutes: Option<u32>,
 }
 
 #[utoipa::path(put, path = "/api/v1/services/{id}/escalation", tag = "escalation", params(("id" = String, Path)),
@@ -155,14 +158,12 @@ pub async fn set_service_escalation(
     ApiJson(body): ApiJson<ServiceEscalationBody>,
 ) -> ApiResult<Json<ServiceEscalation>> {
     let policy = body.escalation_policy_id.map(EscalationPolicyId);
-    let escalation = escalation::set_service_escalation(
-        &state,
-        &caller,
-        &ServiceId(id),
-        policy,
-        body.business_critical_minutes,
-        body.urgent_minutes,
-    )
-    .await?;
+    let changes = escalation::TargetChanges {
+        business_critical_minutes: body.business_critical_minutes,
+        urgent_minutes: body.urgent_minutes,
+        acknowledgement_timeout_minutes: body.acknowledgement_timeout_minutes,
+    };
+    let escalation =
+        escalation::set_service_escalation(&state, &caller, &ServiceId(id), policy, changes).await?;
     Ok(Json(escalation))
 }

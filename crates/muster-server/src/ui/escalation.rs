@@ -347,6 +347,8 @@ struct ServiceEscalationForm {
     business_critical_minutes: String,
     #[serde(default)]
     urgent_minutes: String,
+    #[serde(default)]
+    acknowledgement_timeout_minutes: String,
 }
 
 fn minutes(field: &str, text: &str) -> Result<Option<u32>, ApiError> {
@@ -366,10 +368,18 @@ async fn set_service_escalation(
 ) -> UiResult {
     let service = ServiceId(id);
     let result = async {
-        let critical = minutes("business_critical_minutes", &form.business_critical_minutes)?;
-        let urgent = minutes("urgent_minutes", &form.urgent_minutes)?;
+        let changes = escalation::TargetChanges {
+            business_critical_minutes: minutes("business_critical_minutes", &form.business_critical_minutes)?,
+            urgent_minutes: minutes("urgent_minutes", &form.urgent_minutes)?,
+            // An empty box turns the timeout off.
+            acknowledgement_timeout_minutes: minutes(
+                "acknowledgement_timeout_minutes",
+                &form.acknowledgement_timeout_minutes,
+            )?
+            .or(Some(0)),
+        };
         let policy = super::non_empty(&form.escalation_policy_id).map(EscalationPolicyId);
-        escalation::set_service_escalation(&state, &caller, &service, policy, critical, urgent).await
+        escalation::set_service_escalation(&state, &caller, &service, policy, changes).await
     }
     .await;
     match result {

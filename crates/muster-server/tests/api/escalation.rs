@@ -50,7 +50,7 @@ async fn a_policy_is_written_read_replaced_and_attached_to_a_service() {
     assert_eq!(before.body["policy_id"], json!(null));
     assert_eq!(
         before.body["response_targets"],
-        json!({ "business_critical_minutes": 5, "urgent_minutes": 30 })
+        json!({ "business_critical_minutes": 5, "urgent_minutes": 30, "acknowledgement_timeout_minutes": null })
     );
     let set = app
         .api(

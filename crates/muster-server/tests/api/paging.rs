@@ -449,3 +449,49 @@ async fn the_web_ui_edits_policies_and_contact_methods_and_shows_the_delivery_lo
     );
     assert!(alert_page.contains("policy version 1"), "{alert_page}");
 }
+
+#[tokio::test]
+async fn an_acknowledgement_that_times_out_pages_again_from_the_first_step() {
+    let app = TestApp::spawn().await;
+    let receiver = Receiver::start(0).await;
+    let grace = app.person("Grace", Role::Responder).await;
+    let tomas = app.person("Tomas", Role::Responder).await;
+    reachable_by_webhook(&app, &grace, &receiver, "/grace").await;
+    let monitor = checkout(&app, &grace, &tomas).await;
+    let path = format!("/api/v1/services/{}/escalation", monitor.service_id);
+    let policy = app.get(&path, &app.admin_token).await.body["policy_id"].clone();
+    let body = json!({"escalation_policy_id": policy, "acknowledgement_timeout_minutes": 30});
+    let set = app.api(Method::PUT, &path, Some(&app.admin_token), Some(body)).await;
+    assert_eq!(set.body["response_targets"]["acknowledgement_timeout_minutes"], 30, "{set:?}");
+    let bad = app
+        .api(
+            Method::PUT,
+            &path,
+            Some(&app.admin_token),
+            Some(json!({"escalation_policy_id": policy, "acknowledgement_timeout_minutes": 2000})),
+        )
+        .await;
+    assert_eq!(bad.fields(), ["acknowledgement_timeout_minutes"]);
+
+    let alert = trigger(&app, &monitor, "Queue backlog growing").await;
+    app.escalate().await;
+    app.deliver().await;
+    app.advance(SignedDuration::from_mins(2));
+    app.post(&format!("/api/v1/alerts/{alert}/acknowledge"), &grace.token, json!({})).await;
+    app.advance(SignedDuration::from_secs(30 * 60 - 1));
+    assert_eq!(app.escalate().await, 0, "the acknowledgement holds for thirty minutes");
+    app.advance(SignedDuration::from_secs(1));
+    assert_eq!(app.escalate().await, 1, "then the first step is paged again");
+    app.deliver().await;
+    assert_eq!(page_messages(receiver.received("/grace")).len(), 2);
+    let read = app.get(&format!("/api/v1/alerts/{alert}"), &app.admin_token).await;
+    assert_eq!(read.body["status"], "triggered");
+    let kinds: Vec<&str> =
+        read.body["log"].as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds, ["triggered", "paged", "acknowledged", "unacknowledged", "paged"]);
+    let page = app.get(&format!("/api/v1/alerts/{alert}/page"), &app.admin_token).await;
+    assert_eq!(
+        (page.body["status"].as_str(), page.body["response"].as_str()),
+        (Some("escalating"), Some("met"))
+    );
+}

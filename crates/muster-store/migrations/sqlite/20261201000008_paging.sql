@@ -14,6 +14,8 @@ CREATE TABLE pages (
     priority        TEXT NOT NULL,
     status          TEXT NOT NULL,
     started_at      BIGINT NOT NULL,
+    escalation_started_at BIGINT NOT NULL,
+    acknowledgement_timeout_minutes BIGINT,
     respond_by      BIGINT,
     steps_notified  BIGINT NOT NULL,
     next_due_at     BIGINT,
@@ -21,6 +23,8 @@ CREATE TABLE pages (
     resolved_at     BIGINT
 );
 CREATE UNIQUE INDEX pages_alert ON pages (alert_id);
+-- After this long acknowledged and still open, an alert pages again; NULL: never.
+ALTER TABLE services ADD COLUMN acknowledgement_timeout_minutes BIGINT;
 CREATE INDEX pages_due ON pages (next_due_at) WHERE next_due_at IS NOT NULL;
 
 -- How a person can be reached. A method is used only once verified: the hash of the code sent
@@ -80,6 +84,8 @@ CREATE TABLE notifications (
 );
 CREATE INDEX notifications_pending ON notifications (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX notifications_page ON notifications (page_id);
+-- The last page message delivered to a destination, for per-destination throttling.
+CREATE INDEX notifications_destination ON notifications (contact_method_id, delivered_at) WHERE purpose = 'page';
 CREATE INDEX notifications_dead ON notifications (created_at) WHERE status = 'dead_letter';
 
 -- The key that signs the acknowledge and resolve links in notifications; made on first use.
