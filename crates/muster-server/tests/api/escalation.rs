@@ -62,7 +62,10 @@ async fn a_policy_is_written_read_replaced_and_attached_to_a_service() {
         .await;
     assert_eq!(set.status, StatusCode::OK, "{set:?}");
     assert_eq!(set.body["policy_name"], "Payments");
-    assert_eq!(set.body["response_targets"], json!({ "business_critical_minutes": 2, "urgent_minutes": 30 }));
+    assert_eq!(
+        set.body["response_targets"],
+        json!({ "business_critical_minutes": 2, "urgent_minutes": 30, "acknowledgement_timeout_minutes": null })
+    );
     assert_eq!(app.get(&path, &ada.token).await.body, set.body);
 
     let in_use =
