@@ -5,6 +5,9 @@
 //! Every instance runs it: a pass claims due rows (the store makes sure no two instances claim the
 //! same one), groups them by destination so that several alerts falling due together for one
 //! person's channel go out as one message rather than a burst, delivers, and records each result.
+//! Page messages are also throttled per destination: within [`THROTTLE`] of the last page message
+//! a destination received, new ones wait until the window ends and then go out as one bundle, so
+//! a storm reaches a phone as a few messages listing every alert, and none is dropped.
 //! A failure is retried on the core's backoff until the dead letters; a worker that dies
 //! mid-delivery leaves its claim to expire, and the row goes out again with the same idempotency
 //! key.
@@ -29,6 +32,8 @@ use crate::{
 const CLAIM: SignedDuration = SignedDuration::from_secs(60);
 /// Rows claimed per query.
 const BATCH: u32 = 100;
+/// The least time between two page messages to one destination.
+pub const THROTTLE: SignedDuration = SignedDuration::from_secs(30);
 /// Deliveries in flight at once.
 const PARALLEL: usize = 16;
 const MAX_SLEEP: Duration = Duration::from_secs(60);
@@ -49,10 +54,12 @@ pub async fn deliver_due(state: &AppState, now: Timestamp) -> Result<Delivered, 
     loop {
         let claimed = state.store.claim_notifications(now, now + CLAIM, BATCH).await?;
         let count = claimed.len();
-        let mut bundles: BTreeMap<ContactMethodId, Vec<Claimed>> = BTreeMap::new();
+        let mut bundles: BTreeMap<(ContactMethodId, bool), Vec<Claimed>> = BTreeMap::new();
         for row in claimed {
-            bundles.entry(row.notification.contact_method_id.clone()).or_default().push(row);
+            let is_page = row.notification.purpose == Purpose::Page;
+            bundles.entry((row.notification.contact_method_id.clone(), is_page)).or_default().push(row);
         }
+        hold_back_throttled(state, &mut bundles, now).await?;
         let results: Vec<Result<usize, usize>> = stream::iter(bundles.into_values())
             .map(|bundle| deliver_bundle(state, bundle, now))
             .buffer_unordered(PARALLEL)
@@ -71,6 +78,27 @@ pub async fn deliver_due(state: &AppState, now: Timestamp) -> Result<Delivered, 
             return Ok(total);
         }
     }
+}
+
+/// Postpones the page bundles of destinations that had a page message within [`THROTTLE`].
+async fn hold_back_throttled(
+    state: &AppState,
+    bundles: &mut BTreeMap<(ContactMethodId, bool), Vec<Claimed>>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let paged: Vec<ContactMethodId> =
+        bundles.keys().filter(|(_, is_page)| *is_page).map(|(id, _)| id.clone()).collect();
+    let last = state.store.last_page_deliveries(&paged).await?;
+    for (method, sent_at) in last {
+        let until = sent_at + THROTTLE;
+        if until > now
+            && let Some(held) = bundles.remove(&(method, true))
+        {
+            let ids: Vec<NotificationId> = held.iter().map(|c| c.notification.id.clone()).collect();
+            state.store.postpone_notifications(&ids, until).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Sends one destination's due notifications as one message; `Ok` with how many it carried, or

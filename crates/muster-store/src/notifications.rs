@@ -701,6 +701,43 @@ impl Store {
         Ok(())
     }
 
+    /// When each of `methods` last had a page message delivered: what per-destination throttling
+    /// measures from.
+    pub async fn last_page_deliveries(
+        &self,
+        methods: &[ContactMethodId],
+    ) -> Result<std::collections::HashMap<ContactMethodId, Timestamp>, StoreError> {
+        if methods.is_empty() {
+            return Ok(Default::default());
+        }
+        let ids: Vec<&str> = methods.iter().map(ContactMethodId::as_str).collect();
+        let mut sql = Sql::new(
+            self.backend,
+            "SELECT contact_method_id, MAX(delivered_at) FROM notifications
+             WHERE purpose = 'page' AND delivered_at IS NOT NULL AND contact_method_id",
+        );
+        sql.in_json_strings(rows_document(&ids)).push(" GROUP BY contact_method_id");
+        let found: Vec<(String, i64)> = sql.query_as().fetch_all(&self.reader).await?;
+        found.into_iter().map(|(id, at)| Ok((ContactMethodId(id), rows::timestamp(at)?))).collect()
+    }
+
+    /// Holds claimed notifications back until `until` without counting the claim as an attempt:
+    /// their destination was sent a message moments ago, and they will go out together.
+    pub async fn postpone_notifications(
+        &self,
+        ids: &[NotificationId],
+        until: Timestamp,
+    ) -> Result<(), StoreError> {
+        let ids: Vec<&str> = ids.iter().map(NotificationId::as_str).collect();
+        let mut sql =
+            Sql::new(self.backend, "UPDATE notifications SET attempts = attempts - 1, next_attempt_at = ");
+        sql.bind(rows::millis(until))
+            .push(" WHERE status = 'pending' AND id")
+            .in_json_strings(rows_document(&ids));
+        sql.query().execute(&self.writer).await?;
+        Ok(())
+    }
+
     /// Records a failed attempt: tried again at `retry_at`, or a dead letter when that was the last.
     pub async fn notifications_failed(
         &self,

@@ -1,5 +1,6 @@
 //! The signed-in person's notification settings: contact methods (add, verify with the code, send
-//! a new code, send a test, remove), the rules that use them, and their recent notifications.
+//! a new code, send a test, remove), the rules that use them, and their recent notifications;
+//! and, for admins, the notifications that could not be delivered.
 
 use axum::{
     Router,
@@ -20,6 +21,7 @@ use crate::{
     auth::Caller,
     error::ApiError,
     paging::{self, CreateContactMethod, CreateNotificationRule},
+    schedules::Names,
     state::AppState,
 };
 
@@ -35,6 +37,24 @@ pub fn router() -> Router<AppState> {
         .route("/settings/notifications/methods/{id}/delete", post(remove_method))
         .route("/settings/notifications/rules", post(add_rule))
         .route("/settings/notifications/rules/{id}/delete", post(remove_rule))
+        .route("/notifications/undelivered", get(dead_letters))
+}
+
+#[derive(askama::Template)]
+#[template(path = "dead_letters.html")]
+struct DeadLettersPage {
+    layout: Layout,
+    dead: Vec<Notification>,
+    names: Names,
+}
+
+async fn dead_letters(State(state): State<AppState>, SignedIn(caller): SignedIn) -> UiResult {
+    let dead = paging::dead_letters(&state, &caller).await?;
+    let names = Names::of(&state, dead.iter().map(|n| n.user_id.clone()).collect()).await?;
+    render(
+        axum::http::StatusCode::OK,
+        &DeadLettersPage { layout: Layout::new(&caller, "undelivered", None, state.now()), dead, names },
+    )
 }
 
 #[derive(askama::Template)]

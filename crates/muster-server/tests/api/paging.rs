@@ -272,6 +272,8 @@ async fn a_receiver_that_never_answers_ends_in_the_dead_letters() {
             .starts_with("*Your Muster verification code")
     );
     assert_eq!(app.get("/api/v1/notifications/dead-letters", &ada.token).await.status, StatusCode::FORBIDDEN);
+    let shown = app.sign_in("admin@example.com").await.get("/notifications/undelivered").await;
+    assert!(shown.text.contains("Ada") && shown.text.contains("the receiver answered 503"), "{}", shown.text);
 }
 
 #[tokio::test]
@@ -494,4 +496,44 @@ async fn an_acknowledgement_that_times_out_pages_again_from_the_first_step() {
         (page.body["status"].as_str(), page.body["response"].as_str()),
         (Some("escalating"), Some("met"))
     );
+}
+
+#[tokio::test]
+async fn a_storm_reaches_a_person_as_one_bundle_per_throttle_window_and_nothing_is_dropped() {
+    let app = TestApp::spawn().await;
+    let receiver = Receiver::start(0).await;
+    let grace = app.person("Grace", Role::Responder).await;
+    let tomas = app.person("Tomas", Role::Responder).await;
+    reachable_by_webhook(&app, &grace, &receiver, "/grace").await;
+    let monitor = checkout(&app, &grace, &tomas).await;
+    trigger(&app, &monitor, "db-1 down").await;
+    app.escalate().await;
+    assert_eq!(app.deliver().await.messages, 1, "the first page goes out at once");
+
+    app.advance(SignedDuration::from_secs(10));
+    let storm = ["db-2 down", "db-3 down", "db-4 down"];
+    for summary in storm {
+        trigger(&app, &monitor, summary).await;
+    }
+    assert_eq!(app.escalate().await, 3);
+    assert_eq!(app.deliver().await, Default::default(), "held back: Grace had a page ten seconds ago");
+    app.advance(SignedDuration::from_secs(19));
+    assert_eq!(app.deliver().await, Default::default());
+    app.advance(SignedDuration::from_secs(1));
+    let delivered = app.deliver().await;
+    assert_eq!((delivered.messages, delivered.notifications), (1, 3), "one message carries all three");
+    let messages = receiver.received("/grace");
+    let bundle = messages.last().expect("the bundle").json();
+    assert_eq!(bundle["title"], "3 alerts need you");
+    for summary in storm {
+        assert!(bundle["text"].as_str().unwrap_or_default().contains(summary), "{bundle}");
+    }
+    let alerts = app.alerts_of(&monitor.service_id).await;
+    for alert in &alerts {
+        let page = app
+            .get(&format!("/api/v1/alerts/{}/page", alert["id"].as_str().unwrap()), &app.admin_token)
+            .await;
+        assert_eq!(page.body["notifications"][0]["status"], "delivered", "{page:?}");
+        assert_eq!(page.body["notifications"][0]["attempts"], 1, "holding back is not an attempt");
+    }
 }
