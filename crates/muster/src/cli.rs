@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use muster_core::user::Role;
 use muster_server::config::{self, Config};
 
-use crate::{alert, client::ClientSettings, console, oncall, remote};
+use crate::{alert, client::ClientSettings, console, oncall, page, remote};
 
 #[derive(Debug, Parser)]
 #[command(name = "muster", version, about = "Muster: on-call, incidents and postmortems in one binary.")]
@@ -71,6 +71,25 @@ enum Command {
     /// Alerts, through the server.
     #[command(subcommand)]
     Alert(AlertCommand),
+    /// Pages: an alert's escalation and delivery log, undelivered notifications, tests.
+    #[command(subcommand)]
+    Page(PageCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PageCommand {
+    /// An alert's page: its status, response target and every notification it sent.
+    Show {
+        /// The alert's id.
+        alert: String,
+    },
+    /// Notifications that failed every attempt (admins).
+    Undelivered,
+    /// Send yourself a test message through one of your verified contact methods.
+    Test {
+        /// The contact method's id (`GET /api/v1/users/me/contact-methods`).
+        method: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -269,6 +288,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let json = cli.json;
     match cli.command {
         Command::Alert(command) => alert_command(&settings()?, command, json).await,
+        Command::Page(command) => {
+            let settings = settings()?;
+            match command {
+                PageCommand::Show { alert } => page::show(&settings, &alert, json).await,
+                PageCommand::Undelivered => page::undelivered(&settings, json).await,
+                PageCommand::Test { method } => page::test(&settings, &method, json).await,
+            }
+        }
         Command::Config(ConfigCommand::Example) => {
             print!("{}", config::EXAMPLE);
             Ok(())

@@ -7,6 +7,7 @@ mod cli;
 mod client;
 mod console;
 mod oncall;
+mod page;
 mod remote;
 mod table;
 

@@ -442,3 +442,68 @@ fn alerts_are_sent_listed_shown_acknowledged_and_resolved_from_the_command_line(
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("severity"), "{}", stderr(&bad));
 }
+
+#[test]
+fn a_served_alert_pages_through_its_policy_and_the_page_is_shown_from_the_command_line() {
+    let workspace = Workspace::new();
+    let token = bootstrap(&workspace);
+    let server = workspace.serve();
+    let with = |args: &[&str]| {
+        let mut all = vec!["--server", server.url.as_str(), "--token", token.as_str()];
+        all.extend_from_slice(args);
+        workspace.run(&all)
+    };
+    let (_, me) = http(&server.url, "GET", "/api/v1/users/me", Some(&token), "").expect("the server answers");
+    let me: serde_json::Value = serde_json::from_str(&me).expect("JSON");
+    let policy = format!(
+        r#"{{"name": "Ops", "steps": [{{"escalate_after_minutes": 5, "targets": [{{"kind": "user", "id": "{}"}}]}}]}}"#,
+        me["id"].as_str().expect("my id")
+    );
+    let policy = post_json(&server.url, &token, "/api/v1/escalation-policies", &policy);
+    let service = post_json(&server.url, &token, "/api/v1/services", r#"{"name": "Billing"}"#);
+    let service_id = service["id"].as_str().expect("service id");
+    let body = format!(r#"{{"escalation_policy_id": "{}"}}"#, policy["id"].as_str().expect("policy id"));
+    let (status, reply) =
+        http(&server.url, "PUT", &format!("/api/v1/services/{service_id}/escalation"), Some(&token), &body)
+            .expect("the server answers");
+    assert_eq!(status, 200, "{reply}");
+    let sent = with(&[
+        "--json",
+        "alert",
+        "send",
+        "--service",
+        service_id,
+        "--summary",
+        "Invoices stuck",
+        "--severity",
+        "critical",
+    ]);
+    let sent: serde_json::Value = serde_json::from_slice(&sent.stdout).expect("JSON");
+    let alert = sent["alert_id"].as_str().expect("alert id").to_owned();
+
+    // The engine inside `muster serve` notifies the first step at once, with no polling cycle.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut log = String::new();
+    while Instant::now() < deadline {
+        log = stdout(&with(&["alert", "show", &alert]));
+        if log.contains("Step 1 (round 1)") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        log.contains("Step 1 (round 1) notified nobody; no verified contact method and rule: Ops Lead"),
+        "{log}"
+    );
+    let shown = with(&["page", "show", &alert]);
+    let text = stdout(&shown);
+    assert!(
+        text.contains("exhausted · policy version 1") && text.contains("acknowledge by"),
+        "{text}{}",
+        stderr(&shown)
+    );
+    let undelivered = with(&["page", "undelivered"]);
+    assert!(stdout(&undelivered).contains("LAST ERROR"), "{}", stderr(&undelivered));
+    let missing = with(&["page", "show", "no-such-alert"]);
+    assert!(!missing.status.success() && stderr(&missing).contains("not found"), "{}", stderr(&missing));
+}
