@@ -275,9 +275,14 @@ impl Lookups {
     }
 }
 
-/// Runs the engine until the process ends: under the lease on PostgreSQL, directly on SQLite.
-pub async fn run(state: AppState) {
-    let holder = format!("{}-{}", hostname(), uuid::Uuid::new_v4());
+/// A name for this instance in the engine lease, unique per process.
+pub fn lease_holder() -> String {
+    format!("{}-{}", hostname(), uuid::Uuid::new_v4())
+}
+
+/// Runs the engine until the process ends: under the lease on PostgreSQL (as `holder`), directly
+/// on SQLite.
+pub async fn run(state: AppState, holder: String) {
     let shared = state.store.shares_its_database();
     let mut fence: Option<Fence> = None;
     loop {
@@ -298,6 +303,7 @@ pub async fn run(state: AppState) {
                 }
             };
         }
+        state.set_engine_leader(!shared || fence.is_some());
         let mut due = None;
         if !shared || fence.is_some() {
             due = match escalate(&state, now, fence.as_ref()).await {

@@ -1,5 +1,6 @@
 //! Probes for orchestrators: `/healthz` says the process is serving; `/readyz` says it can do its
-//! work (the database answers and has every migration this build expects).
+//! work (the database answers and has every migration this build expects) and whether this
+//! instance runs the escalation engine (`"engine": "leader"`) or stands by (`"standby"`).
 
 use axum::{Json, extract::State};
 use serde_json::{Value, json};
@@ -16,7 +17,12 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
         return Err(ApiError::NotReady("the database does not answer".to_owned()));
     }
     match state.store.pending_migrations().await {
-        Ok(0) => Ok(Json(json!({ "status": "ready", "database": state.store.backend().as_str() }))),
+        Ok(0) => {
+            let engine = if state.is_engine_leader() { "leader" } else { "standby" };
+            Ok(Json(
+                json!({ "status": "ready", "database": state.store.backend().as_str(), "engine": engine }),
+            ))
+        }
         Ok(pending) => Err(ApiError::NotReady(format!(
             "{pending} database migration(s) not applied; run `muster migrate`"
         ))),

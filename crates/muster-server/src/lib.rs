@@ -119,11 +119,15 @@ pub async fn serve(config: Config, demo: bool) -> Result<(), Box<dyn std::error:
     let state = AppState::new(store.clone(), clock, config);
     tokio::spawn(handoffs::run(state.clone()));
     tokio::spawn(heartbeats::run(state.clone()));
-    tokio::spawn(engine::run(state.clone()));
+    let holder = engine::lease_holder();
+    tokio::spawn(engine::run(state.clone(), holder.clone()));
     tokio::spawn(outbox::run(state.clone()));
     tracing::info!(listen = %listener.local_addr()?, public_url = %public_url, "Muster is serving");
     eprintln!("Muster is serving at {public_url} (API docs at {public_url}/api/docs)");
     run(listener, state, shutdown_signal()).await?;
+    if let Err(error) = store.release_engine_lease(&holder).await {
+        tracing::warn!(error = %error, "giving up the engine lease failed; a standby takes over when it expires");
+    }
     store.close().await;
     tracing::info!("Muster stopped");
     Ok(())

@@ -1,6 +1,9 @@
 //! The state every request handler shares.
 
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
 
 use muster_core::clock::Clock;
 use muster_store::Store;
@@ -27,6 +30,8 @@ pub struct AppState {
     pub key_cache: Arc<KeyCache>,
     pub notifiers: Arc<Notifiers>,
     link_signer: Arc<tokio::sync::OnceCell<LinkSigner>>,
+    /// Whether this instance's escalation engine holds the lease (always, on SQLite, once running).
+    engine_leader: Arc<AtomicBool>,
 }
 
 impl AppState {
@@ -44,7 +49,16 @@ impl AppState {
             key_cache: Arc::new(KeyCache::default()),
             notifiers: Arc::new(notifiers),
             link_signer: Arc::default(),
+            engine_leader: Arc::default(),
         }
+    }
+
+    pub fn is_engine_leader(&self) -> bool {
+        self.engine_leader.load(Ordering::SeqCst)
+    }
+
+    pub fn set_engine_leader(&self, leader: bool) {
+        self.engine_leader.store(leader, Ordering::SeqCst);
     }
 
     /// The signer of acknowledge and resolve links, with the key every instance shares.

@@ -68,12 +68,11 @@ impl Store {
         Ok(token.map(|token| Fence { holder: holder.to_owned(), token }))
     }
 
-    /// Gives the lease up (at shutdown), so that a standby takes over at once.
-    pub async fn release_engine_lease(&self, fence: &Fence) -> Result<(), StoreError> {
-        sqlx::query("UPDATE engine_lease SET expires_at = 0 WHERE name = $1 AND holder = $2 AND token = $3")
+    /// Gives the lease up if `holder` has it (at shutdown), so that a standby takes over at once.
+    pub async fn release_engine_lease(&self, holder: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE engine_lease SET expires_at = 0 WHERE name = $1 AND holder = $2")
             .bind(ENGINE)
-            .bind(&fence.holder)
-            .bind(fence.token)
+            .bind(holder)
             .execute(&self.writer)
             .await?;
         Ok(())

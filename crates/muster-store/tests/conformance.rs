@@ -1149,7 +1149,7 @@ async fn the_engine_lease_has_one_holder_and_fences_its_writes(store: &Store) {
     );
     assert!(store.record_escalation(&escalated, Some(&second)).await.unwrap());
 
-    store.release_engine_lease(&second).await.unwrap();
+    store.release_engine_lease(&second.holder).await.unwrap();
     assert!(
         store.acquire_engine_lease("a", later, ttl).await.unwrap().is_some(),
         "a released lease is free at once"

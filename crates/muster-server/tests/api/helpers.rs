@@ -103,7 +103,7 @@ impl TestApp {
         configure(&mut config);
         let state = AppState::new(store.clone(), clock.clone(), config);
         if background_jobs {
-            tokio::spawn(muster_server::engine::run(state.clone()));
+            tokio::spawn(muster_server::engine::run(state.clone(), muster_server::engine::lease_holder()));
             tokio::spawn(muster_server::outbox::run(state.clone()));
         }
         let (shutdown, stop) = oneshot::channel::<()>();

@@ -1,0 +1,283 @@
+//! High availability on PostgreSQL: three `muster serve` processes on one database, one holding
+//! the engine lease. The leader is killed with SIGKILL three seconds before a page's next step is
+//! due; a standby must take the lease and deliver that step within three seconds of its due time,
+//! exactly once (a repeat would carry the same idempotency key), and nothing already delivered is
+//! sent again. Real processes, real PostgreSQL, a real HTTP receiver; the wait is real time, about
+//! seventy seconds, because the shortest step is a minute.
+
+use std::{
+    collections::HashMap,
+    fs::File,
+    io::{BufRead, BufReader, Read, Write},
+    net::{TcpListener, TcpStream},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant, SystemTime},
+};
+
+use muster_store::testing::TestDatabase;
+use serde_json::{Value, json};
+
+const MUSTER: &str = env!("CARGO_BIN_EXE_muster");
+
+/// One message the receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    at: SystemTime,
+    idempotency_key: String,
+    body: Value,
+}
+
+/// A webhook receiver on a thread of its own: records every POST and answers 200.
+fn receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let url = format!("http://{}/hook", listener.local_addr().expect("address"));
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let log = received.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let log = log.clone();
+            std::thread::spawn(move || serve_one(stream, &log));
+        }
+    });
+    (url, received)
+}
+
+fn serve_one(stream: TcpStream, log: &Mutex<Vec<Received>>) {
+    let mut reader = BufReader::new(stream.try_clone().expect("a second handle"));
+    let mut headers = HashMap::new();
+    let mut line = String::new();
+    while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+        if let Some((name, value)) = line.trim_end().split_once(": ") {
+            headers.insert(name.to_ascii_lowercase(), value.to_owned());
+        }
+        line.clear();
+    }
+    let length = headers.get("content-length").and_then(|l| l.parse().ok()).unwrap_or(0);
+    let mut body = vec![0; length];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
+    log.lock().expect("not poisoned").push(Received {
+        at: SystemTime::now(),
+        idempotency_key: headers.get("idempotency-key").cloned().unwrap_or_default(),
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+    });
+    let mut stream = stream;
+    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+}
+
+struct Instance {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn muster(dir: &std::path::Path, database: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(MUSTER);
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("MUSTER_DATABASE_URL", database)
+        .env("HOME", dir)
+        .env_remove("RUST_LOG");
+    command
+}
+
+fn start(dir: &std::path::Path, database: &str, name: &str) -> Instance {
+    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let log = File::create(dir.join(format!("{name}.log"))).expect("a log file");
+    let child = muster(dir, database, &["serve"])
+        .env("MUSTER_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("muster serve starts");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{name} did not start listening");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Instance { child, url: format!("http://127.0.0.1:{port}") }
+}
+
+/// One HTTP/1.1 request with the standard library; the status and the JSON body.
+fn http(base: &str, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    let address = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).expect("the instance answers");
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).expect("read");
+    let (head, rest) = reply.split_once("\r\n\r\n").unwrap_or((&reply, ""));
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, serde_json::from_str(rest).unwrap_or(Value::Null))
+}
+
+fn wait_for(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn page_messages(received: &Mutex<Vec<Received>>, step: &str) -> Vec<Received> {
+    received
+        .lock()
+        .expect("not poisoned")
+        .iter()
+        .filter(|r| r.body["links"].is_object() && r.body["text"].as_str().unwrap_or("").contains(step))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_standby_delivers_the_next_step_when_the_leader_is_killed() {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let Some(database) = runtime.block_on(TestDatabase::postgres("failover")) else { return };
+    let dir = tempfile::tempdir().expect("a folder");
+    let url = database.url.as_str();
+    assert!(muster(dir.path(), url, &["migrate"]).status().expect("migrate runs").success());
+    let created = muster(
+        dir.path(),
+        url,
+        &["user", "create", "--email", "ops@example.com", "--name", "Ops", "--role", "admin"],
+    )
+    .output()
+    .expect("user create runs");
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let token = muster(dir.path(), url, &["token", "create", "--user", "ops@example.com", "--name", "test"])
+        .output()
+        .expect("token create runs");
+    let token = String::from_utf8_lossy(&token.stdout).trim().to_owned();
+    let mut instances: Vec<Instance> =
+        ["a", "b", "c"].iter().map(|name| start(dir.path(), url, name)).collect();
+    let first = instances[0].url.clone();
+
+    let (hook, received) = receiver();
+    let (_, method) = http(
+        &first,
+        "POST",
+        "/api/v1/users/me/contact-methods",
+        &token,
+        Some(json!({"kind": "webhook", "address": hook})),
+    );
+    let method = method["id"].as_str().expect("a contact method").to_owned();
+    wait_for("the verification code", Duration::from_secs(10), || {
+        !received.lock().expect("not poisoned").is_empty()
+    });
+    let title = received.lock().expect("not poisoned")[0].body["title"].as_str().unwrap_or("").to_owned();
+    let code = title.rsplit(' ').next().unwrap_or("").to_owned();
+    let (status, _) = http(
+        &first,
+        "POST",
+        &format!("/api/v1/users/me/contact-methods/{method}/verify"),
+        &token,
+        Some(json!({"code": code})),
+    );
+    assert_eq!(status, 200);
+    http(
+        &first,
+        "POST",
+        "/api/v1/users/me/notification-rules",
+        &token,
+        Some(json!({"contact_method_id": method})),
+    );
+    let (_, me) = http(&first, "GET", "/api/v1/users/me", &token, None);
+    let me = me["id"].as_str().expect("my id").to_owned();
+    let step = json!({"escalate_after_minutes": 1, "targets": [{"kind": "user", "id": me}]});
+    let (_, policy) = http(
+        &first,
+        "POST",
+        "/api/v1/escalation-policies",
+        &token,
+        Some(json!({"name": "Ops", "steps": [step, step]})),
+    );
+    let (_, service) = http(&first, "POST", "/api/v1/services", &token, Some(json!({"name": "Payments"})));
+    let service = service["id"].as_str().expect("a service").to_owned();
+    let (status, _) = http(
+        &first,
+        "PUT",
+        &format!("/api/v1/services/{service}/escalation"),
+        &token,
+        Some(json!({"escalation_policy_id": policy["id"]})),
+    );
+    assert_eq!(status, 200);
+
+    // The alert arrives at the last instance; whichever holds the lease pages the first step.
+    let last = instances[2].url.clone();
+    let (status, raised) = http(
+        &last,
+        "POST",
+        "/api/v1/alerts",
+        &token,
+        Some(json!({"service_id": service, "summary": "Card payments failing", "severity": "critical"})),
+    );
+    assert_eq!(status, 201, "{raised}");
+    let alert = raised["alert_id"].as_str().expect("an alert").to_owned();
+    wait_for("the first step", Duration::from_secs(10), || {
+        !page_messages(&received, "Business critical").is_empty()
+    });
+    let (_, page) = http(&first, "GET", &format!("/api/v1/alerts/{alert}/page"), &token, None);
+    let due: jiff::Timestamp = page["next_due_at"].as_str().expect("a next step").parse().expect("a time");
+    let due = SystemTime::UNIX_EPOCH
+        + Duration::from_millis(u64::try_from(due.as_millisecond()).expect("after 1970"));
+
+    let leader = instances
+        .iter()
+        .position(|i| http(&i.url, "GET", "/readyz", &token, None).1["engine"] == "leader")
+        .expect("one instance holds the engine lease");
+    let standbys = instances
+        .iter()
+        .filter(|i| http(&i.url, "GET", "/readyz", &token, None).1["engine"] == "standby")
+        .count();
+    assert_eq!(standbys, 2, "the others stand by");
+    let kill_at = due - Duration::from_secs(3);
+    std::thread::sleep(kill_at.duration_since(SystemTime::now()).unwrap_or_default());
+    let mut killed = instances.remove(leader);
+    killed.child.kill().expect("SIGKILL the leader");
+    let _ = killed.child.wait();
+    let killed_at = SystemTime::now();
+
+    wait_for("the second step", Duration::from_secs(20), || {
+        !page_messages(&received, "Escalated: step 2").is_empty()
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    let second = page_messages(&received, "Escalated: step 2");
+    let late = second[0].at.duration_since(due).unwrap_or_default();
+    let since_kill = second[0].at.duration_since(killed_at).unwrap_or_default();
+    eprintln!(
+        "failover: leader killed {:.2} s before the step was due; the standby delivered it {:.3} s after its due time ({:.3} s after the kill); {} copies",
+        due.duration_since(killed_at).unwrap_or_default().as_secs_f64(),
+        late.as_secs_f64(),
+        since_kill.as_secs_f64(),
+        second.len()
+    );
+    assert!(late < Duration::from_secs(3), "delivered {late:?} after it was due");
+    assert!(
+        second.iter().all(|m| m.idempotency_key == second[0].idempotency_key),
+        "a repeat carries the same key"
+    );
+    assert!(second.len() <= 2, "at most one repeat of a message in flight: {second:?}");
+    assert_eq!(
+        page_messages(&received, "Business critical").len() - second.len(),
+        1,
+        "the first step is not sent again"
+    );
+    let new_leader = instances
+        .iter()
+        .filter(|i| http(&i.url, "GET", "/readyz", &token, None).1["engine"] == "leader")
+        .count();
+    assert_eq!(new_leader, 1, "exactly one standby took over");
+}
