@@ -34,6 +34,10 @@ session_hours = 12
 
 # The sender of e-mail notifications.
 smtp_from = "Muster <muster@localhost>"
+
+# The least time between two page messages to one person's channel, in seconds: pages falling due
+# within it wait and go out together as one message. 0 sends every page as its own message.
+notification_throttle_seconds = 30
 "#;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -54,6 +58,7 @@ pub struct Config {
     pub session_hours: u32,
     pub smtp_url: Option<String>,
     pub smtp_from: String,
+    pub notification_throttle_seconds: u32,
 }
 
 impl Default for Config {
@@ -66,6 +71,7 @@ impl Default for Config {
             session_hours: 12,
             smtp_url: None,
             smtp_from: "Muster <muster@localhost>".to_owned(),
+            notification_throttle_seconds: 30,
         }
     }
 }
@@ -81,6 +87,7 @@ impl fmt::Debug for Config {
             .field("session_hours", &self.session_hours)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url_password))
             .field("smtp_from", &self.smtp_from)
+            .field("notification_throttle_seconds", &self.notification_throttle_seconds)
             .finish()
     }
 }
@@ -159,6 +166,13 @@ impl Config {
         }
         if let Some(from) = env("MUSTER_SMTP_FROM") {
             config.smtp_from = from;
+        }
+        if let Some(seconds) = env("MUSTER_NOTIFICATION_THROTTLE_SECONDS") {
+            config.notification_throttle_seconds =
+                seconds.parse().ok().filter(|s| *s <= 3600).ok_or(ConfigError::Environment {
+                    variable: "MUSTER_NOTIFICATION_THROTTLE_SECONDS",
+                    message: format!("{seconds:?} is not a number of seconds between 0 and 3600"),
+                })?;
         }
         config.validate()?;
         Ok(config)

@@ -28,7 +28,7 @@ use muster_store::{Escalated, Fence, StoreError};
 use crate::{events::Topic, state::AppState};
 
 /// Pages taken per query; a pass goes on until nothing is due.
-const BATCH: u32 = 200;
+const BATCH: u32 = 500;
 /// The longest the engine sleeps, whatever the deadlines say, so a jump of the clock is noticed.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
 /// How long a lease lasts unrenewed, and how often the holder renews it.
@@ -38,58 +38,76 @@ const RENEW_EVERY: Duration = Duration::from_secs(1);
 const ENGINE: &str = "Muster escalation";
 
 /// Notifies every step due at `now`; returns how many step notifications were recorded.
+///
+/// Pages are taken a batch at a time; a batch's alerts are read in one query and its steps are
+/// recorded in one transaction, so thousands of steps falling due in the same second cost a
+/// handful of commits.
 pub async fn escalate(state: &AppState, now: Timestamp, fence: Option<&Fence>) -> Result<usize, StoreError> {
     let mut lookups = Lookups::default();
     let mut recorded = 0;
     loop {
         let due = state.store.due_pages(now, BATCH).await?;
-        let mut progressed = false;
-        for mut page in due.iter().cloned() {
-            let (status_before, steps_before) = (page.status, page.steps_notified);
-            let mut alert = state.store.get_alert(&page.alert_id).await?;
-            let mut log = Vec::new();
-            let mut unacknowledged = None;
-            if page.acknowledgement_timed_out(now) {
-                let minutes = page.acknowledgement_timeout_minutes.unwrap_or_default();
-                let message = format!(
-                    "Acknowledged {minutes} min ago and still open: paging again from the first step"
-                );
-                if let Transition::Changed(entry) =
-                    alert.unacknowledge(&ActedBy::monitor(ENGINE), message, now)
-                {
-                    log.push(entry);
-                    unacknowledged = Some(alert.clone());
-                }
-                page.escalate_again(now);
-            }
-            let steps = page.take_due(now);
-            let mut notifications = Vec::new();
-            for step in &steps {
-                let (planned, line) = notify_step(state, &mut lookups, &page, &alert, step, now).await?;
-                notifications.extend(planned);
-                log.push(line);
-            }
-            let count = steps.len();
-            let escalated =
-                Escalated { page, status_before, steps_before, unacknowledged, notifications, log };
-            if state.store.record_escalation(&escalated, fence).await? {
-                progressed = true;
-                recorded += count;
-                state.events.publish(Topic::Alert, escalated.page.alert_id.as_str(), "updated");
-                if !escalated.notifications.is_empty() {
-                    state.events.publish(Topic::Notification, escalated.page.id.as_str(), "created");
-                }
-                tracing::info!(page.id = %escalated.page.id, alert.id = %escalated.page.alert_id, steps = count,
-                    notifications = escalated.notifications.len(), "page escalated");
-            } else if fence.is_some() {
-                // Either the page moved or the lease is gone; the next pass (or leader) sorts it out.
-                return Ok(recorded);
-            }
+        let ids: Vec<_> = due.iter().map(|p| p.alert_id.clone()).collect();
+        let mut alerts: HashMap<_, _> =
+            state.store.alerts_by_ids(&ids).await?.into_iter().map(|a| (a.id.clone(), a)).collect();
+        let mut batch = Vec::with_capacity(due.len());
+        for page in due.iter().cloned() {
+            let Some(alert) = alerts.remove(&page.alert_id) else { continue };
+            batch.push(escalate_page(state, &mut lookups, page, alert, now).await?);
         }
+        let accepted = state.store.record_escalations(&batch, fence).await?;
+        let mut progressed = false;
+        for (escalated, recorded_now) in batch.iter().zip(accepted) {
+            if !recorded_now {
+                continue;
+            }
+            progressed = true;
+            let steps = escalated.log.iter().filter(|e| e.kind == LogKind::Paged).count();
+            recorded += steps;
+            state.events.publish(Topic::Alert, escalated.page.alert_id.as_str(), "updated");
+            tracing::info!(page.id = %escalated.page.id, alert.id = %escalated.page.alert_id, steps,
+                notifications = escalated.notifications.len(), "page escalated");
+        }
+        if batch.iter().any(|e| !e.notifications.is_empty()) {
+            state.events.publish(Topic::Notification, "", "created");
+        }
+        // Fewer than a batch means nothing else is due; no progress means the pages moved under
+        // us or the lease is gone, and the next pass (or leader) sorts it out.
         if due.len() < BATCH as usize || !progressed {
             return Ok(recorded);
         }
     }
+}
+
+/// What one pass does to one due page: an acknowledgement that timed out starts it over, then
+/// every step due now is planned.
+async fn escalate_page(
+    state: &AppState,
+    lookups: &mut Lookups,
+    mut page: Page,
+    mut alert: Alert,
+    now: Timestamp,
+) -> Result<Escalated, StoreError> {
+    let (status_before, steps_before) = (page.status, page.steps_notified);
+    let mut log = Vec::new();
+    let mut unacknowledged = None;
+    if page.acknowledgement_timed_out(now) {
+        let minutes = page.acknowledgement_timeout_minutes.unwrap_or_default();
+        let message =
+            format!("Acknowledged {minutes} min ago and still open: paging again from the first step");
+        if let Transition::Changed(entry) = alert.unacknowledge(&ActedBy::monitor(ENGINE), message, now) {
+            log.push(entry);
+            unacknowledged = Some(alert.clone());
+        }
+        page.escalate_again(now);
+    }
+    let mut notifications = Vec::new();
+    for step in page.take_due(now) {
+        let (planned, line) = notify_step(state, lookups, &page, &alert, &step, now).await?;
+        notifications.extend(planned);
+        log.push(line);
+    }
+    Ok(Escalated { page, status_before, steps_before, unacknowledged, notifications, log })
 }
 
 /// The notifications of one step and the line it adds to the alert's log.
@@ -104,7 +122,7 @@ async fn notify_step(
     let rules_step = &page.rules.steps[step.step];
     let rosters = lookups.rosters(state, &page.service_id, &rules_step.targets, step.due_at).await?;
     let recipients = rules_step.recipients(&rosters);
-    let people = state.store.reachable(&recipients.people).await?;
+    let people = lookups.reachable(state, &recipients.people).await?;
     let service_name = lookups.service_name(state, &page.service_id).await?;
     let alert_url = format!("{}/alerts/{}", state.config.public_url(), alert.id);
     let notice =
@@ -191,6 +209,7 @@ struct Lookups {
     teams: HashMap<TeamId, Vec<UserId>>,
     services: HashMap<ServiceId, String>,
     names: HashMap<UserId, String>,
+    reachable: HashMap<UserId, Reachable>,
 }
 
 impl Lookups {
@@ -245,6 +264,17 @@ impl Lookups {
             }
         }
         Ok(rosters)
+    }
+
+    async fn reachable(&mut self, state: &AppState, people: &[UserId]) -> Result<Vec<Reachable>, StoreError> {
+        let missing: Vec<UserId> =
+            people.iter().filter(|p| !self.reachable.contains_key(*p)).cloned().collect();
+        if !missing.is_empty() {
+            for person in state.store.reachable(&missing).await? {
+                self.reachable.insert(person.user_id.clone(), person);
+            }
+        }
+        Ok(people.iter().filter_map(|p| self.reachable.get(p).cloned()).collect())
     }
 
     async fn service_name(&mut self, state: &AppState, service: &ServiceId) -> Result<String, StoreError> {

@@ -5,9 +5,10 @@
 //! Every instance runs it: a pass claims due rows (the store makes sure no two instances claim the
 //! same one), groups them by destination so that several alerts falling due together for one
 //! person's channel go out as one message rather than a burst, delivers, and records each result.
-//! Page messages are also throttled per destination: within [`THROTTLE`] of the last page message
-//! a destination received, new ones wait until the window ends and then go out as one bundle, so
-//! a storm reaches a phone as a few messages listing every alert, and none is dropped.
+//! Page messages are also throttled per destination: within `notification_throttle_seconds` (30
+//! by default) of the last page message a destination received, new ones wait until the window
+//! ends and then go out as one bundle, so a storm reaches a phone as a few messages listing every
+//! alert, and none is dropped.
 //! A failure is retried on the core's backoff until the dead letters; a worker that dies
 //! mid-delivery leaves its claim to expire, and the row goes out again with the same idempotency
 //! key.
@@ -31,11 +32,9 @@ use crate::{
 /// How long a claim lasts: longer than any delivery may take.
 const CLAIM: SignedDuration = SignedDuration::from_secs(60);
 /// Rows claimed per query.
-const BATCH: u32 = 100;
-/// The least time between two page messages to one destination.
-pub const THROTTLE: SignedDuration = SignedDuration::from_secs(30);
+const BATCH: u32 = 500;
 /// Deliveries in flight at once.
-const PARALLEL: usize = 16;
+const PARALLEL: usize = 64;
 const MAX_SLEEP: Duration = Duration::from_secs(60);
 
 /// What one pass did.
@@ -60,18 +59,36 @@ pub async fn deliver_due(state: &AppState, now: Timestamp) -> Result<Delivered, 
             bundles.entry((row.notification.contact_method_id.clone(), is_page)).or_default().push(row);
         }
         hold_back_throttled(state, &mut bundles, now).await?;
-        let results: Vec<Result<usize, usize>> = stream::iter(bundles.into_values())
-            .map(|bundle| deliver_bundle(state, bundle, now))
+        let attempts: Vec<Attempt> = stream::iter(bundles.into_values())
+            .map(|bundle| attempt(state, bundle))
             .buffer_unordered(PARALLEL)
             .collect()
             .await;
-        for result in results {
-            match result {
-                Ok(notifications) => {
+        let delivered: Vec<NotificationId> =
+            attempts.iter().filter(|a| a.failure.is_none()).flat_map(|a| a.ids.iter().cloned()).collect();
+        // A result that cannot be recorded is not lost: the claim runs out and the rows go out
+        // again, with the same idempotency keys.
+        if let Err(error) = state.store.notifications_delivered(&delivered, now).await {
+            tracing::error!(error = %error, "recording deliveries failed");
+        }
+        for attempt in &attempts {
+            state.metrics.notification_attempted(attempt.kind.as_str(), attempt.failure.is_none());
+            match &attempt.failure {
+                None => {
                     total.messages += 1;
-                    total.notifications += notifications;
+                    total.notifications += attempt.ids.len();
                 }
-                Err(notifications) => total.failed += notifications,
+                Some(error) => {
+                    total.failed += attempt.ids.len();
+                    let retry_at = Backoff::default().after_failure(attempt.attempts).map(|wait| now + wait);
+                    tracing::warn!(notification.id = %attempt.ids[0], notification.kind = %attempt.kind,
+                        notification.attempts = attempt.attempts, retry = retry_at.is_some(), error = %error,
+                        "notification not delivered");
+                    if let Err(error) = state.store.notifications_failed(&attempt.ids, error, retry_at).await
+                    {
+                        tracing::error!(error = %error, "recording a failed delivery failed");
+                    }
+                }
             }
         }
         if count < BATCH as usize {
@@ -80,17 +97,29 @@ pub async fn deliver_due(state: &AppState, now: Timestamp) -> Result<Delivered, 
     }
 }
 
-/// Postpones the page bundles of destinations that had a page message within [`THROTTLE`].
+/// One message's delivery: the notifications it carried and why it failed, if it did.
+struct Attempt {
+    ids: Vec<NotificationId>,
+    kind: muster_core::notify::ContactKind,
+    attempts: u32,
+    failure: Option<String>,
+}
+
+/// Postpones the page bundles of destinations that had a page message within the throttle window.
 async fn hold_back_throttled(
     state: &AppState,
     bundles: &mut BTreeMap<(ContactMethodId, bool), Vec<Claimed>>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    let throttle = SignedDuration::from_secs(i64::from(state.config.notification_throttle_seconds));
+    if throttle.is_zero() {
+        return Ok(());
+    }
     let paged: Vec<ContactMethodId> =
         bundles.keys().filter(|(_, is_page)| *is_page).map(|(id, _)| id.clone()).collect();
     let last = state.store.last_page_deliveries(&paged).await?;
     for (method, sent_at) in last {
-        let until = sent_at + THROTTLE;
+        let until = sent_at + throttle;
         if until > now
             && let Some(held) = bundles.remove(&(method, true))
         {
@@ -101,40 +130,27 @@ async fn hold_back_throttled(
     Ok(())
 }
 
-/// Sends one destination's due notifications as one message; `Ok` with how many it carried, or
-/// `Err` with how many failed.
-async fn deliver_bundle(state: &AppState, bundle: Vec<Claimed>, now: Timestamp) -> Result<usize, usize> {
+/// Sends one destination's due notifications as one message.
+async fn attempt(state: &AppState, bundle: Vec<Claimed>) -> Attempt {
     let first = &bundle[0];
     let ids: Vec<NotificationId> = bundle.iter().map(|c| c.notification.id.clone()).collect();
-    let outgoing = match outgoing(state, &bundle).await {
-        Ok(outgoing) => outgoing,
+    let kind = first.notification.kind;
+    let attempts = bundle.iter().map(|c| c.notification.attempts).max().unwrap_or(1);
+    let failure = match outgoing(state, &bundle).await {
+        Ok(outgoing) => {
+            let destination = Destination {
+                kind,
+                address: &first.notification.address,
+                signing_secret: first.signing_secret.as_deref(),
+            };
+            state.notifiers.deliver(destination, &outgoing).await.err().map(|e| e.to_string())
+        }
         Err(error) => {
             tracing::error!(error = %error, "preparing a notification failed");
-            return Err(ids.len());
+            Some("Muster could not prepare the message".to_owned())
         }
     };
-    let destination = Destination {
-        kind: first.notification.kind,
-        address: &first.notification.address,
-        signing_secret: first.signing_secret.as_deref(),
-    };
-    let attempts = bundle.iter().map(|c| c.notification.attempts).max().unwrap_or(1);
-    let result = state.notifiers.deliver(destination, &outgoing).await;
-    let recorded = match &result {
-        Ok(()) => state.store.notifications_delivered(&ids, now).await,
-        Err(error) => {
-            let retry_at = Backoff::default().after_failure(attempts).map(|wait| now + wait);
-            tracing::warn!(notification.id = %first.notification.id, notification.kind = %first.notification.kind,
-                notification.attempts = attempts, retry = retry_at.is_some(), error = %error, "notification not delivered");
-            state.store.notifications_failed(&ids, &error.to_string(), retry_at).await
-        }
-    };
-    if let Err(error) = recorded {
-        // The claim runs out and the rows go out again: at least once.
-        tracing::error!(error = %error, "recording a delivery failed");
-    }
-    state.metrics.notification_attempted(first.notification.kind.as_str(), result.is_ok());
-    result.map(|()| ids.len()).map_err(|_| ids.len())
+    Attempt { ids, kind, attempts, failure }
 }
 
 /// The message for a bundle: one notice with its links, or several listed under one title.

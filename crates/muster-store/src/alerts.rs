@@ -304,6 +304,18 @@ pub enum AlertAction {
 }
 
 impl Store {
+    /// The alerts among `ids` that exist, in no particular order.
+    pub async fn alerts_by_ids(&self, ids: &[AlertId]) -> Result<Vec<Alert>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<&str> = ids.iter().map(AlertId::as_str).collect();
+        let mut sql = Sql::new(self.backend, select_alerts());
+        sql.push(" WHERE id").in_json_strings(rows_document(&ids));
+        let rows: Vec<AlertRow> = sql.query_as().fetch_all(&self.reader).await?;
+        rows.into_iter().map(Alert::try_from).collect()
+    }
+
     pub async fn get_alert(&self, id: &AlertId) -> Result<Alert, StoreError> {
         let mut conn = self.reader.acquire().await?;
         fetch_alert(&mut conn, id, false).await

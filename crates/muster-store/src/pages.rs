@@ -301,58 +301,88 @@ impl Store {
         rows::optional_timestamp(next)
     }
 
-    /// Records what a pass decided for a page, in one transaction: the page's new place, its
-    /// notifications in the outbox and its log. Returns false, writing nothing, when the page has
-    /// moved since the engine read it (acknowledged, resolved, or advanced by another engine) or
-    /// the engine's lease is gone.
+    /// Records what a pass decided for a batch of pages, in one transaction: each page's new
+    /// place, its notifications in the outbox and its log. A page that has moved since the engine
+    /// read it (acknowledged, resolved, or advanced by another engine) is skipped with everything
+    /// it would have sent; when the engine's lease is gone nothing is written. Answers, per page,
+    /// whether it was recorded.
+    pub async fn record_escalations(
+        &self,
+        batch: &[Escalated],
+        fence: Option<&Fence>,
+    ) -> Result<Vec<bool>, StoreError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.writer.begin().await?;
+        if let Some(fence) = fence
+            && !fence_holds(&mut tx, self.backend, fence).await?
+        {
+            return Ok(vec![false; batch.len()]);
+        }
+        let mut recorded = Vec::with_capacity(batch.len());
+        let mut notifications = Vec::new();
+        let mut log = Vec::new();
+        for escalated in batch {
+            let kept = move_page(&mut tx, escalated).await?;
+            if kept {
+                notifications.extend(escalated.notifications.iter().cloned());
+                log.extend(
+                    escalated.log.iter().map(|entry| (escalated.page.alert_id.clone(), entry.clone())),
+                );
+            }
+            recorded.push(kept);
+        }
+        insert_notifications(&mut tx, self.backend, &notifications).await?;
+        insert_log(&mut tx, self.backend, &log).await?;
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
+    /// [`Store::record_escalations`] for one page.
     pub async fn record_escalation(
         &self,
         escalated: &Escalated,
         fence: Option<&Fence>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.writer.begin().await?;
-        if let Some(fence) = fence
-            && !fence_holds(&mut tx, self.backend, fence).await?
-        {
-            return Ok(false);
-        }
-        let page = &escalated.page;
-        let moved = sqlx::query(
-            "UPDATE pages SET status = $2, steps_notified = $3, next_due_at = $4, escalation_started_at = $5
-             WHERE id = $1 AND status = $6 AND steps_notified = $7",
-        )
-        .bind(page.id.as_str())
-        .bind(page.status.as_str())
-        .bind(i64::from(page.steps_notified))
-        .bind(page.next_due_at.map(rows::millis))
-        .bind(rows::millis(page.escalation_started_at))
-        .bind(escalated.status_before.as_str())
-        .bind(i64::from(escalated.steps_before))
-        .execute(&mut *tx)
-        .await?;
-        if moved.rows_affected() == 0 {
-            return Ok(false);
-        }
-        if let Some(alert) = &escalated.unacknowledged {
-            // Only an alert still acknowledged goes back to triggered; one resolved meanwhile stays so.
-            let reopened = sqlx::query(
-                "UPDATE alerts SET status = 'triggered', acknowledged_at = NULL, acknowledged_by_user_id = NULL,
-                    acknowledged_by = NULL, updated_at = $2
-                 WHERE id = $1 AND status = 'acknowledged'",
-            )
-            .bind(alert.id.as_str())
-            .bind(rows::millis(alert.updated_at))
-            .execute(&mut *tx)
-            .await?;
-            if reopened.rows_affected() == 0 {
-                return Ok(false);
-            }
-        }
-        insert_notifications(&mut tx, self.backend, &escalated.notifications).await?;
-        let log: Vec<(AlertId, AlertLogEntry)> =
-            escalated.log.iter().map(|entry| (page.alert_id.clone(), entry.clone())).collect();
-        insert_log(&mut tx, self.backend, &log).await?;
-        tx.commit().await?;
-        Ok(true)
+        let recorded = self.record_escalations(std::slice::from_ref(escalated), fence).await?;
+        Ok(recorded.first().copied().unwrap_or(false))
     }
+}
+
+/// Moves one page past its steps if it is still where the engine read it. When its
+/// acknowledgement timed out, its alert is triggered again first, and only if it is still
+/// acknowledged: an alert resolved meanwhile resolved its page in the same transaction, so the
+/// page stays as it is. (Another engine escalating the same page again would have triggered the
+/// alert first, so the page's own condition then refuses the move as well.)
+async fn move_page(conn: &mut AnyConnection, escalated: &Escalated) -> Result<bool, StoreError> {
+    if let Some(alert) = &escalated.unacknowledged {
+        let reopened = sqlx::query(
+            "UPDATE alerts SET status = 'triggered', acknowledged_at = NULL, acknowledged_by_user_id = NULL,
+                acknowledged_by = NULL, updated_at = $2
+             WHERE id = $1 AND status = 'acknowledged'",
+        )
+        .bind(alert.id.as_str())
+        .bind(rows::millis(alert.updated_at))
+        .execute(&mut *conn)
+        .await?;
+        if reopened.rows_affected() == 0 {
+            return Ok(false);
+        }
+    }
+    let page = &escalated.page;
+    let moved = sqlx::query(
+        "UPDATE pages SET status = $2, steps_notified = $3, next_due_at = $4, escalation_started_at = $5
+         WHERE id = $1 AND status = $6 AND steps_notified = $7",
+    )
+    .bind(page.id.as_str())
+    .bind(page.status.as_str())
+    .bind(i64::from(page.steps_notified))
+    .bind(page.next_due_at.map(rows::millis))
+    .bind(rows::millis(page.escalation_started_at))
+    .bind(escalated.status_before.as_str())
+    .bind(i64::from(escalated.steps_before))
+    .execute(&mut *conn)
+    .await?;
+    Ok(moved.rows_affected() > 0)
 }
