@@ -36,7 +36,8 @@ session_hours = 12
 smtp_from = "Muster <muster@localhost>"
 
 # The least time between two page messages to one person's channel, in seconds: pages falling due
-# within it wait and go out together as one message. 0 sends every page as its own message.
+# within it wait and go out together as one message. 0: nothing waits (pages that fall due at the
+# same moment still go out together).
 notification_throttle_seconds = 30
 "#;
 

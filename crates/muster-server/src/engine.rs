@@ -10,8 +10,8 @@
 //! a pass is idempotent and safe to run again after a crash.
 //!
 //! On PostgreSQL, where several instances share the database, only the holder of the engine lease
-//! runs passes; it renews the lease about every second, and a standby takes over within a few
-//! seconds of the holder's death. On SQLite the one process runs the engine without a lease.
+//! runs passes; it renews the lease every half second, and a standby takes over within two and a
+//! half seconds of the holder's death. On SQLite the one process runs the engine without a lease.
 
 use std::{collections::HashMap, time::Duration};
 
@@ -32,8 +32,9 @@ const BATCH: u32 = 500;
 /// The longest the engine sleeps, whatever the deadlines say, so a jump of the clock is noticed.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
 /// How long a lease lasts unrenewed, and how often the holder renews it.
-pub const LEASE_TTL: SignedDuration = SignedDuration::from_secs(3);
-const RENEW_EVERY: Duration = Duration::from_secs(1);
+/// A standby takes over at most `LEASE_TTL + RENEW_EVERY` after the leader's last renewal.
+pub const LEASE_TTL: SignedDuration = SignedDuration::from_secs(2);
+const RENEW_EVERY: Duration = Duration::from_millis(500);
 /// Who the engine's log lines are by.
 const ENGINE: &str = "Muster escalation";
 
@@ -348,7 +349,8 @@ pub async fn run(state: AppState, holder: String) {
             };
         }
         let longest = if shared { RENEW_EVERY } else { MAX_SLEEP };
-        state.events.wait_until_due_or_changed(Topic::Page, due, now, longest).await;
+        // The wait counts from now, not from the start of the pass, which took time of its own.
+        state.events.wait_until_due_or_changed(Topic::Page, due, state.now(), longest).await;
     }
 }
 

@@ -64,6 +64,7 @@ pub async fn run(state: AppState) {
                 None
             }
         };
-        state.events.wait_until_due_or_changed(Topic::Schedule, due, now, MAX_SLEEP).await;
+        // The wait counts from now, not from the start of the pass, which took time of its own.
+        state.events.wait_until_due_or_changed(Topic::Schedule, due, state.now(), MAX_SLEEP).await;
     }
 }

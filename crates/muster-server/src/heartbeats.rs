@@ -72,6 +72,7 @@ pub async fn run(state: AppState) {
                 Some(now + RETRY_AFTER_FAILURE)
             }
         };
-        state.events.wait_until_due_or_changed(Topic::Heartbeat, due, now, MAX_SLEEP).await;
+        // The wait counts from now, not from the start of the pass, which took time of its own.
+        state.events.wait_until_due_or_changed(Topic::Heartbeat, due, state.now(), MAX_SLEEP).await;
     }
 }

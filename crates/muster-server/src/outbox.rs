@@ -185,6 +185,7 @@ pub async fn run(state: AppState) {
                 Some(now + SignedDuration::from_secs(5))
             }
         };
-        state.events.wait_until_due_or_changed(Topic::Notification, due, now, MAX_SLEEP).await;
+        // The wait counts from now, not from the start of the pass, which took time of its own.
+        state.events.wait_until_due_or_changed(Topic::Notification, due, state.now(), MAX_SLEEP).await;
     }
 }

@@ -691,14 +691,10 @@ impl Store {
         ids: &[NotificationId],
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let ids: Vec<&str> = ids.iter().map(NotificationId::as_str).collect();
-        let mut sql =
-            Sql::new(self.backend, "UPDATE notifications SET status = 'delivered', delivered_at = ");
-        sql.bind(rows::millis(now))
-            .push(", last_error = NULL WHERE status = 'pending' AND id")
-            .in_json_strings(rows_document(&ids));
-        sql.query().execute(&self.writer).await?;
-        Ok(())
+        self.update_pending(ids, |sql| {
+            sql.push("status = 'delivered', last_error = NULL, delivered_at = ").bind(rows::millis(now));
+        })
+        .await
     }
 
     /// When each of `methods` last had a page message delivered: what per-destination throttling
@@ -728,14 +724,10 @@ impl Store {
         ids: &[NotificationId],
         until: Timestamp,
     ) -> Result<(), StoreError> {
-        let ids: Vec<&str> = ids.iter().map(NotificationId::as_str).collect();
-        let mut sql =
-            Sql::new(self.backend, "UPDATE notifications SET attempts = attempts - 1, next_attempt_at = ");
-        sql.bind(rows::millis(until))
-            .push(" WHERE status = 'pending' AND id")
-            .in_json_strings(rows_document(&ids));
-        sql.query().execute(&self.writer).await?;
-        Ok(())
+        self.update_pending(ids, |sql| {
+            sql.push("attempts = attempts - 1, next_attempt_at = ").bind(rows::millis(until));
+        })
+        .await
     }
 
     /// Records a failed attempt: tried again at `retry_at`, or a dead letter when that was the last.
@@ -745,13 +737,28 @@ impl Store {
         error: &str,
         retry_at: Option<Timestamp>,
     ) -> Result<(), StoreError> {
+        self.update_pending(ids, |sql| {
+            sql.push("last_error = ").bind(error.chars().take(500).collect::<String>());
+            match retry_at {
+                Some(at) => sql.push(", next_attempt_at = ").bind(rows::millis(at)),
+                None => sql.push(", status = 'dead_letter'"),
+            };
+        })
+        .await
+    }
+
+    /// `UPDATE notifications SET …` for the pending ones among `ids`; `set` writes the assignments.
+    async fn update_pending(
+        &self,
+        ids: &[NotificationId],
+        set: impl FnOnce(&mut Sql),
+    ) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
         let ids: Vec<&str> = ids.iter().map(NotificationId::as_str).collect();
-        let mut sql = Sql::new(self.backend, "UPDATE notifications SET last_error = ");
-        sql.bind(error.chars().take(500).collect::<String>());
-        match retry_at {
-            Some(at) => sql.push(", next_attempt_at = ").bind(rows::millis(at)),
-            None => sql.push(", status = 'dead_letter'"),
-        };
+        let mut sql = Sql::new(self.backend, "UPDATE notifications SET ");
+        set(&mut sql);
         sql.push(" WHERE status = 'pending' AND id").in_json_strings(rows_document(&ids));
         sql.query().execute(&self.writer).await?;
         Ok(())

@@ -72,6 +72,30 @@ async fn checkout(app: &TestApp, grace: &Person, tomas: &Person) -> Monitor {
     monitor
 }
 
+/// Checkout's rota on a fresh server: Grace primary, Tomás secondary, each reachable by a verified
+/// webhook at the receiver's path given (`/grace`, `/tomas`) when it is in `reachable`.
+struct OnCall {
+    app: TestApp,
+    receiver: Receiver,
+    grace: Person,
+    tomas: Person,
+    monitor: Monitor,
+}
+
+async fn on_call(reachable: &[&str]) -> OnCall {
+    let app = TestApp::spawn().await;
+    let receiver = Receiver::start(0).await;
+    let grace = app.person("Grace", Role::Responder).await;
+    let tomas = app.person("Tomas", Role::Responder).await;
+    for (person, path) in [(&grace, "/grace"), (&tomas, "/tomas")] {
+        if reachable.contains(&path) {
+            reachable_by_webhook(&app, person, &receiver, path).await;
+        }
+    }
+    let monitor = checkout(&app, &grace, &tomas).await;
+    OnCall { app, receiver, grace, tomas, monitor }
+}
+
 async fn trigger(app: &TestApp, monitor: &Monitor, summary: &str) -> String {
     let event = json!({"summary": summary, "dedup_key": summary, "severity": "critical", "source": "db-1"});
     let reply = app.send_json(&format!("/api/v1/ingest/generic/{}", monitor.key), &[], event).await;
@@ -90,13 +114,7 @@ fn page_messages(received: Vec<Received>) -> Vec<Value> {
 
 #[tokio::test]
 async fn an_unacknowledged_page_escalates_until_a_signed_link_acknowledges_it() {
-    let app = TestApp::spawn().await;
-    let receiver = Receiver::start(0).await;
-    let grace = app.person("Grace", Role::Responder).await;
-    let tomas = app.person("Tomas", Role::Responder).await;
-    reachable_by_webhook(&app, &grace, &receiver, "/grace").await;
-    reachable_by_webhook(&app, &tomas, &receiver, "/tomas").await;
-    let monitor = checkout(&app, &grace, &tomas).await;
+    let OnCall { app, receiver, tomas, monitor, .. } = on_call(&["/grace", "/tomas"]).await;
 
     let alert = trigger(&app, &monitor, "Checkout error rate 12%").await;
     assert_eq!(app.escalate().await, 1, "the first step at once");
@@ -173,13 +191,7 @@ async fn an_unacknowledged_page_escalates_until_a_signed_link_acknowledges_it() 
 
 #[tokio::test]
 async fn acknowledging_in_time_meets_the_target_and_no_one_else_is_paged() {
-    let app = TestApp::spawn().await;
-    let receiver = Receiver::start(0).await;
-    let grace = app.person("Grace", Role::Responder).await;
-    let tomas = app.person("Tomas", Role::Responder).await;
-    reachable_by_webhook(&app, &grace, &receiver, "/grace").await;
-    reachable_by_webhook(&app, &tomas, &receiver, "/tomas").await;
-    let monitor = checkout(&app, &grace, &tomas).await;
+    let OnCall { app, receiver, grace, monitor, .. } = on_call(&["/grace", "/tomas"]).await;
     let alert = trigger(&app, &monitor, "Disk 95% full").await;
     app.escalate().await;
     app.deliver().await;
@@ -307,13 +319,7 @@ async fn contact_methods_are_checked_and_belong_to_their_owner() {
 
 #[tokio::test]
 async fn a_restarted_server_delivers_overdue_pages_at_once() {
-    let app = TestApp::spawn_on(muster_store::testing::TestDatabase::sqlite()).await;
-    let receiver = Receiver::start(0).await;
-    let grace = app.person("Grace", Role::Responder).await;
-    let tomas = app.person("Tomas", Role::Responder).await;
-    reachable_by_webhook(&app, &grace, &receiver, "/grace").await;
-    reachable_by_webhook(&app, &tomas, &receiver, "/tomas").await;
-    let monitor = checkout(&app, &grace, &tomas).await;
+    let OnCall { app, receiver, monitor, .. } = on_call(&["/grace", "/tomas"]).await;
     trigger(&app, &monitor, "Payments down").await;
     // The server goes down before its engine ran, and stays down past the secondary's deadline.
     app.advance(SignedDuration::from_mins(7));
@@ -454,12 +460,7 @@ async fn the_web_ui_edits_policies_and_contact_methods_and_shows_the_delivery_lo
 
 #[tokio::test]
 async fn an_acknowledgement_that_times_out_pages_again_from_the_first_step() {
-    let app = TestApp::spawn().await;
-    let receiver = Receiver::start(0).await;
-    let grace = app.person("Grace", Role::Responder).await;
-    let tomas = app.person("Tomas", Role::Responder).await;
-    reachable_by_webhook(&app, &grace, &receiver, "/grace").await;
-    let monitor = checkout(&app, &grace, &tomas).await;
+    let OnCall { app, receiver, grace, monitor, .. } = on_call(&["/grace"]).await;
     let path = format!("/api/v1/services/{}/escalation", monitor.service_id);
     let policy = app.get(&path, &app.admin_token).await.body["policy_id"].clone();
     let body = json!({"escalation_policy_id": policy, "acknowledgement_timeout_minutes": 30});
@@ -500,12 +501,7 @@ async fn an_acknowledgement_that_times_out_pages_again_from_the_first_step() {
 
 #[tokio::test]
 async fn a_storm_reaches_a_person_as_one_bundle_per_throttle_window_and_nothing_is_dropped() {
-    let app = TestApp::spawn().await;
-    let receiver = Receiver::start(0).await;
-    let grace = app.person("Grace", Role::Responder).await;
-    let tomas = app.person("Tomas", Role::Responder).await;
-    reachable_by_webhook(&app, &grace, &receiver, "/grace").await;
-    let monitor = checkout(&app, &grace, &tomas).await;
+    let OnCall { app, receiver, monitor, .. } = on_call(&["/grace"]).await;
     trigger(&app, &monitor, "db-1 down").await;
     app.escalate().await;
     assert_eq!(app.deliver().await.messages, 1, "the first page goes out at once");
@@ -536,4 +532,29 @@ async fn a_storm_reaches_a_person_as_one_bundle_per_throttle_window_and_nothing_
         assert_eq!(page.body["notifications"][0]["status"], "delivered", "{page:?}");
         assert_eq!(page.body["notifications"][0]["attempts"], 1, "holding back is not an attempt");
     }
+}
+
+#[tokio::test]
+async fn teams_and_mattermost_receive_their_own_message_shapes() {
+    let app = TestApp::spawn().await;
+    let receiver = Receiver::start(0).await;
+    let ada = app.person("Ada", Role::Responder).await;
+    for (kind, path) in [("teams", "/teams"), ("mattermost", "/mattermost")] {
+        let body = json!({"kind": kind, "address": receiver.url(path)});
+        let created = app.post("/api/v1/users/me/contact-methods", &ada.token, body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    }
+    assert_eq!(app.deliver().await.messages, 2);
+    let card = receiver.received("/teams")[0].json();
+    assert_eq!(card["@type"], "MessageCard");
+    assert!(
+        card["title"].as_str().unwrap_or_default().starts_with("Your Muster verification code: "),
+        "{card}"
+    );
+    let post = receiver.received("/mattermost")[0].json();
+    assert!(
+        post["text"].as_str().unwrap_or_default().starts_with("**Your Muster verification code: "),
+        "{post}"
+    );
+    assert_eq!(receiver.received("/teams")[0].code().len(), 6);
 }
