@@ -320,11 +320,21 @@ impl Store {
         {
             return Ok(vec![false; batch.len()]);
         }
+        // Pages whose acknowledgement timed out move one by one, after their alert; the rest in one
+        // statement.
+        let (reopening, plain): (Vec<&Escalated>, Vec<&Escalated>) =
+            batch.iter().partition(|e| e.unacknowledged.is_some());
+        let mut moved = move_pages(&mut tx, self.backend, &plain).await?;
+        for escalated in reopening {
+            if move_page(&mut tx, escalated).await? {
+                moved.insert(escalated.page.id.to_string());
+            }
+        }
         let mut recorded = Vec::with_capacity(batch.len());
         let mut notifications = Vec::new();
         let mut log = Vec::new();
         for escalated in batch {
-            let kept = move_page(&mut tx, escalated).await?;
+            let kept = moved.contains(escalated.page.id.as_str());
             if kept {
                 notifications.extend(escalated.notifications.iter().cloned());
                 log.extend(
@@ -348,6 +358,56 @@ impl Store {
         let recorded = self.record_escalations(std::slice::from_ref(escalated), fence).await?;
         Ok(recorded.first().copied().unwrap_or(false))
     }
+}
+
+batch_row! {
+    /// A page's move, as one row of a batch document: where to, and where it must still be.
+    struct PageMove<'a> {
+        id: Text &'a str,
+        status: Text &'static str,
+        steps_notified: Integer i64,
+        next_due_at: Integer Option<i64>,
+        escalation_started_at: Integer i64,
+        status_before: Text &'static str,
+        steps_before: Integer i64,
+    }
+}
+
+/// Moves pages past their steps in one statement, each only if it is still where the engine read
+/// it; returns the ids of those moved.
+async fn move_pages(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    batch: &[&Escalated],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    if batch.is_empty() {
+        return Ok(Default::default());
+    }
+    let moves: Vec<PageMove> = batch
+        .iter()
+        .map(|e| PageMove {
+            id: e.page.id.as_str(),
+            status: e.page.status.as_str(),
+            steps_notified: i64::from(e.page.steps_notified),
+            next_due_at: e.page.next_due_at.map(rows::millis),
+            escalation_started_at: rows::millis(e.page.escalation_started_at),
+            status_before: e.status_before.as_str(),
+            steps_before: i64::from(e.steps_before),
+        })
+        .collect();
+    let mut sql = Sql::new(
+        backend,
+        "UPDATE pages SET status = b.status, steps_notified = b.steps_notified, next_due_at = b.next_due_at,
+            escalation_started_at = b.escalation_started_at FROM (",
+    );
+    sql.rows_from_json(PageMove::COLUMNS, rows_document(&moves));
+    sql.push(
+        ") AS b WHERE pages.id = b.id AND pages.status = b.status_before AND pages.steps_notified = b.steps_before",
+    );
+    // SQLite's RETURNING sees only the updated table; PostgreSQL's sees the batch too.
+    sql.push(if backend == Backend::Postgres { " RETURNING pages.id" } else { " RETURNING id" });
+    let moved: Vec<(String,)> = sql.query_as().fetch_all(&mut *conn).await?;
+    Ok(moved.into_iter().map(|(id,)| id).collect())
 }
 
 /// Moves one page past its steps if it is still where the engine read it. When its

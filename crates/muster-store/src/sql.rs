@@ -68,7 +68,8 @@ impl Sql {
     }
 
     /// Appends `SELECT <columns> FROM <rows>`, the rows being the elements of `document`, a JSON
-    /// array of rows, each an array of its values in `columns` order (see [`batch_row!`]).
+    /// array of rows, each an array of its values in `columns` order (see [`batch_row!`]). Each
+    /// column is named after its field, so the rows can also be joined (`UPDATE … FROM`).
     pub(crate) fn rows_from_json(&mut self, columns: &[Column], document: String) -> &mut Sql {
         self.push("SELECT ");
         for (i, column) in columns.iter().enumerate() {
@@ -76,8 +77,8 @@ impl Sql {
                 self.push(", ");
             }
             let _ = match column {
-                Column::Text(_) => write!(self.text, "value ->> {i}"),
-                Column::Integer(_) => write!(self.text, "CAST(value ->> {i} AS BIGINT)"),
+                Column::Text(name) => write!(self.text, "value ->> {i} AS {name}"),
+                Column::Integer(name) => write!(self.text, "CAST(value ->> {i} AS BIGINT) AS {name}"),
             };
         }
         self.push(" FROM ").json_elements(document)

@@ -1,5 +1,5 @@
 //! High availability on PostgreSQL: three `muster serve` processes on one database, one holding
-//! the engine lease. The leader is killed with SIGKILL three seconds before a page's next step is
+//! the engine lease. The leader is killed with SIGKILL half a second before a page's next step is
 //! due; a standby must take the lease and deliver that step within three seconds of its due time,
 //! exactly once (a repeat would carry the same idempotency key), and nothing already delivered is
 //! sent again. Real processes, real PostgreSQL, a real HTTP receiver; the wait is real time, about
@@ -243,7 +243,7 @@ fn a_standby_delivers_the_next_step_when_the_leader_is_killed() {
         .filter(|i| http(&i.url, "GET", "/readyz", &token, None).1["engine"] == "standby")
         .count();
     assert_eq!(standbys, 2, "the others stand by");
-    let kill_at = due - Duration::from_secs(3);
+    let kill_at = due - Duration::from_millis(500);
     std::thread::sleep(kill_at.duration_since(SystemTime::now()).unwrap_or_default());
     let mut killed = instances.remove(leader);
     killed.child.kill().expect("SIGKILL the leader");
