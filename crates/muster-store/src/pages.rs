@@ -270,15 +270,6 @@ impl Store {
         row.map(Page::try_from).transpose()
     }
 
-    pub async fn get_page(&self, id: &PageId) -> Result<Page, StoreError> {
-        let row: Option<PageRow> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("{} WHERE id = $1", select_pages())))
-                .bind(id.as_str())
-                .fetch_optional(&self.reader)
-                .await?;
-        row.ok_or(StoreError::NotFound("page"))?.try_into()
-    }
-
     /// Pages with a step due at `now`, the most overdue first, at most `limit`.
     pub async fn due_pages(&self, now: Timestamp, limit: u32) -> Result<Vec<Page>, StoreError> {
         let rows: Vec<PageRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -347,16 +338,6 @@ impl Store {
         insert_log(&mut tx, self.backend, &log).await?;
         tx.commit().await?;
         Ok(recorded)
-    }
-
-    /// [`Store::record_escalations`] for one page.
-    pub async fn record_escalation(
-        &self,
-        escalated: &Escalated,
-        fence: Option<&Fence>,
-    ) -> Result<bool, StoreError> {
-        let recorded = self.record_escalations(std::slice::from_ref(escalated), fence).await?;
-        Ok(recorded.first().copied().unwrap_or(false))
     }
 }
 

@@ -1027,7 +1027,7 @@ async fn alerts_of_a_paging_service_start_pages_that_follow_them(store: &Store) 
     assert_eq!(repeat[0], Outcome::Repeated(paged.clone()));
     let ack_at = t0() + SignedDuration::from_mins(2);
     store.ingest(vec![delivery(&service, SignalAction::Acknowledge, "5xx", ack_at)]).await.unwrap();
-    let acked = store.get_page(&page.id).await.unwrap();
+    let acked = page_of(store, &page).await;
     assert_eq!(
         (acked.status, acked.acknowledged_at, acked.next_due_at),
         (PageStatus::Acknowledged, Some(ack_at), None)
@@ -1039,7 +1039,7 @@ async fn alerts_of_a_paging_service_start_pages_that_follow_them(store: &Store) 
         .act_on_alert(paged, AlertAction::Resolve, &by, ack_at + SignedDuration::from_mins(1))
         .await
         .unwrap();
-    let resolved = store.get_page(&page.id).await.unwrap();
+    let resolved = page_of(store, &page).await;
     assert_eq!((resolved.status, resolved.acknowledged_at), (PageStatus::Resolved, Some(ack_at)));
 
     let window = NewMaintenanceWindow::parse(None, "2026-11-23T11:00:00Z", Some("deploy"), t0()).unwrap();
@@ -1081,16 +1081,12 @@ async fn each_step_of_a_page_is_recorded_once(store: &Store) {
         notifications: vec![notification],
         log: vec![log],
     };
-    assert!(store.record_escalation(&escalated, None).await.unwrap());
-    assert!(!store.record_escalation(&escalated, None).await.unwrap(), "a step is recorded once");
+    assert!(recorded(store, &escalated, None).await);
+    assert!(!recorded(store, &escalated, None).await, "a step is recorded once");
     assert_eq!(store.notifications_of_page(&page.id).await.unwrap().len(), 1);
     let kinds: Vec<LogKind> = store.alert_log(alert).await.unwrap().iter().map(|e| e.kind).collect();
     assert_eq!(kinds, [LogKind::Triggered, LogKind::Paged]);
-    assert_eq!(
-        store.get_page(&page.id).await.unwrap().status,
-        PageStatus::Exhausted,
-        "a one-step policy is done"
-    );
+    assert_eq!(page_of(store, &page).await.status, PageStatus::Exhausted, "a one-step policy is done");
 
     let fresh = store.ingest(vec![delivery(&service, SignalAction::Trigger, "errors", t0())]).await.unwrap();
     let fresh = fresh[0].alert_id().unwrap();
@@ -1106,8 +1102,8 @@ async fn each_step_of_a_page_is_recorded_once(store: &Store) {
         notifications: Vec::new(),
         log: Vec::new(),
     };
-    assert!(!store.record_escalation(&late, None).await.unwrap(), "an acknowledged page is not escalated");
-    page = store.get_page(&page.id).await.unwrap();
+    assert!(!recorded(store, &late, None).await, "an acknowledged page is not escalated");
+    page = page_of(store, &page).await;
     assert_eq!(page.steps_notified, 1);
 }
 
@@ -1143,11 +1139,8 @@ async fn the_engine_lease_has_one_holder_and_fences_its_writes(store: &Store) {
         notifications: Vec::new(),
         log: Vec::new(),
     };
-    assert!(
-        !store.record_escalation(&escalated, Some(&first)).await.unwrap(),
-        "a stale token writes nothing"
-    );
-    assert!(store.record_escalation(&escalated, Some(&second)).await.unwrap());
+    assert!(!recorded(store, &escalated, Some(&first)).await, "a stale token writes nothing");
+    assert!(recorded(store, &escalated, Some(&second)).await);
 
     store.release_engine_lease(&second.holder).await.unwrap();
     assert!(
@@ -1302,19 +1295,25 @@ async fn a_signed_link_acts_once(store: &Store) {
         notifications: vec![notification],
         log: Vec::new(),
     };
-    assert!(store.record_escalation(&escalated, None).await.unwrap());
+    assert!(recorded(store, &escalated, None).await);
 
     let by = ActedBy::user(ada.clone(), "Ada");
     let acked = store.respond_by_link(&id, AlertAction::Acknowledge, &by, t0()).await.unwrap();
     assert_eq!(acked.status, AlertStatus::Acknowledged);
-    assert_eq!(
-        store.get_page(&page.id).await.unwrap().status,
-        PageStatus::Acknowledged,
-        "the page stops with it"
-    );
+    assert_eq!(page_of(store, &page).await.status, PageStatus::Acknowledged, "the page stops with it");
     assert!(
         is_conflict(&store.respond_by_link(&id, AlertAction::Resolve, &by, t0()).await, "link"),
         "single use"
     );
     assert_eq!(store.get_alert(alert).await.unwrap().status, AlertStatus::Acknowledged);
+}
+
+/// Whether the store recorded one page's escalation.
+async fn recorded(store: &Store, escalated: &Escalated, fence: Option<&muster_store::Fence>) -> bool {
+    store.record_escalations(std::slice::from_ref(escalated), fence).await.unwrap()[0]
+}
+
+/// A page as stored now.
+async fn page_of(store: &Store, page: &muster_core::escalation::Page) -> muster_core::escalation::Page {
+    store.page_of_alert(&page.alert_id).await.unwrap().expect("the page is stored")
 }
