@@ -19,6 +19,7 @@ use std::{
 use jiff::Timestamp;
 use muster_core::{
     alert::{ActedBy, Alert, Arrival, Intake, Outcome, PriorityMap, STORM_DEDUP_KEY, ServiceRules, Signal},
+    escalation::PagingRules,
     ids::{AlertId, ServiceId},
 };
 use sqlx::{AnyConnection, AnyPool, Connection, FromRow};
@@ -31,7 +32,7 @@ use crate::{
     Backend, StoreError,
     alerts::{AlertRow, count_open, insert_log, select_alerts, upsert_alerts},
     new_id,
-    pages::{follow_alerts, start_pages},
+    pages::{PAGING_COLUMNS, PagingColumns, follow_alerts, start_pages},
     rows,
     sql::{Sql, rows_document},
 };
@@ -191,7 +192,7 @@ async fn write_batch(
     let mut tx = conn.begin().await?;
     let services: Vec<&ServiceId> =
         deliveries.iter().map(|d| &d.service_id).collect::<HashSet<_>>().into_iter().collect();
-    let rules = service_rules(&mut tx, backend, &services, now).await?;
+    let (rules, paging) = service_rules(&mut tx, backend, &services, now).await?;
     let mut keys: HashSet<&str> = deliveries.iter().map(|d| d.signal.key()).collect();
     keys.insert(STORM_DEDUP_KEY);
     let open = open_alerts(&mut tx, backend, &keys).await?;
@@ -217,7 +218,7 @@ async fn write_batch(
     }
     let (was_open, opened): (Vec<&Alert>, Vec<&Alert>) =
         changes.alerts.iter().partition(|a| known.contains(&a.id));
-    start_pages(&mut tx, backend, &opened).await?;
+    start_pages(&mut tx, backend, &opened, &paging).await?;
     follow_alerts(&mut tx, backend, &was_open).await?;
     tx.commit().await?;
     Ok(outcomes)
@@ -233,41 +234,59 @@ struct RulesRow {
     open_alert_cap: Option<i64>,
     open_alerts: i64,
     in_maintenance: i64,
+    #[sqlx(flatten)]
+    paging: PagingColumns,
 }
 
+/// The intake rules of the batch's services, and the paging rules of those that page through a
+/// policy, in one query.
 async fn service_rules(
     conn: &mut AnyConnection,
     backend: Backend,
     services: &[&ServiceId],
     now: Timestamp,
-) -> Result<HashMap<ServiceId, ServiceRules>, StoreError> {
+) -> Result<(HashMap<ServiceId, ServiceRules>, HashMap<ServiceId, PagingRules>), StoreError> {
     let mut sql = Sql::new(
         backend,
-        "SELECT id, priority_critical, priority_error, priority_warning, priority_info, open_alert_cap, open_alerts,
-            CASE WHEN EXISTS (SELECT 1 FROM maintenance_windows m
-                WHERE m.service_id = services.id AND m.starts_at <= ",
+        format!(
+            "SELECT s.id, s.priority_critical, s.priority_error, s.priority_warning, s.priority_info, s.open_alert_cap,
+                s.open_alerts, {PAGING_COLUMNS},
+                CASE WHEN EXISTS (SELECT 1 FROM maintenance_windows m
+                    WHERE m.service_id = s.id AND m.starts_at <= "
+        ),
     );
     sql.bind(rows::millis(now)).push(" AND m.ends_at > ").bind(rows::millis(now));
-    sql.push(") THEN 1 ELSE 0 END AS in_maintenance FROM services WHERE id IN ")
-        .list(services.iter().map(|s| s.0.clone()));
-    let rows: Vec<RulesRow> = sql.query_as().fetch_all(&mut *conn).await?;
-    rows.into_iter()
-        .map(|row| {
-            let priorities = PriorityMap {
-                critical: rows::parsed("priority_critical", &row.priority_critical)?,
-                error: rows::parsed("priority_error", &row.priority_error)?,
-                warning: rows::parsed("priority_warning", &row.priority_warning)?,
-                info: rows::parsed("priority_info", &row.priority_info)?,
-            };
-            let rules = ServiceRules {
+    sql.push(
+        ") THEN 1 ELSE 0 END AS in_maintenance
+         FROM services s LEFT JOIN escalation_policies p ON p.id = s.escalation_policy_id AND p.deleted_at IS NULL
+         WHERE s.id IN ",
+    )
+    .list(services.iter().map(|s| s.0.clone()));
+    let found: Vec<RulesRow> = sql.query_as().fetch_all(&mut *conn).await?;
+    let mut rules = HashMap::with_capacity(found.len());
+    let mut paging = HashMap::new();
+    for row in found {
+        let priorities = PriorityMap {
+            critical: rows::parsed("priority_critical", &row.priority_critical)?,
+            error: rows::parsed("priority_error", &row.priority_error)?,
+            warning: rows::parsed("priority_warning", &row.priority_warning)?,
+            info: rows::parsed("priority_info", &row.priority_info)?,
+        };
+        let service = ServiceId(row.id);
+        if let Some(frozen) = row.paging.paging()? {
+            paging.insert(service.clone(), frozen);
+        }
+        rules.insert(
+            service,
+            ServiceRules {
                 priorities,
                 open_alert_cap: row.open_alert_cap.map(|c| u32::try_from(c).unwrap_or(u32::MAX)),
                 in_maintenance: row.in_maintenance != 0,
                 open_alerts: u32::try_from(row.open_alerts).unwrap_or(0),
-            };
-            Ok((ServiceId(row.id), rules))
-        })
-        .collect()
+            },
+        );
+    }
+    Ok((rules, paging))
 }
 
 /// The open alerts with any of `keys`, locked on PostgreSQL so that instances take turns.

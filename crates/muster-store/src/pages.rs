@@ -142,65 +142,56 @@ async fn upsert_pages(conn: &mut AnyConnection, backend: Backend, pages: &[Page]
     Ok(())
 }
 
-/// The paging rules of services that page through a policy, as new pages freeze them.
-#[derive(FromRow)]
-struct PagingRow {
-    id: String,
-    policy_id: String,
-    policy_version: i64,
-    rules: String,
+/// A service's paging columns as the ingest batch reads them with its other rules (the policy is
+/// joined with LEFT JOIN, so every column but the targets may be NULL).
+#[derive(Debug, FromRow)]
+pub(crate) struct PagingColumns {
+    policy_id: Option<String>,
+    policy_version: Option<i64>,
+    policy_rules: Option<String>,
     business_critical_minutes: i64,
     urgent_minutes: i64,
     acknowledgement_timeout_minutes: Option<i64>,
 }
 
-pub(crate) async fn paging_rules(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    services: &[&ServiceId],
-) -> Result<HashMap<ServiceId, PagingRules>, StoreError> {
-    let mut sql = Sql::new(
-        backend,
-        "SELECT s.id, p.id AS policy_id, p.version AS policy_version, p.rules, s.business_critical_minutes,
-            s.urgent_minutes, s.acknowledgement_timeout_minutes
-         FROM services s JOIN escalation_policies p ON p.id = s.escalation_policy_id AND p.deleted_at IS NULL
-         WHERE s.id IN ",
-    );
-    sql.list(services.iter().map(|s| s.0.clone()));
-    let found: Vec<PagingRow> = sql.query_as().fetch_all(&mut *conn).await?;
-    let minutes = |value: i64| u32::try_from(value).unwrap_or(u32::MAX);
-    found
-        .into_iter()
-        .map(|row| {
-            let paging = PagingRules {
-                policy_id: EscalationPolicyId(row.policy_id),
-                policy_version: minutes(row.policy_version),
-                rules: serde_json::from_str(&row.rules)
-                    .map_err(|e| StoreError::Corrupt(format!("rules: {e}")))?,
-                targets: ResponseTargets {
-                    business_critical_minutes: minutes(row.business_critical_minutes),
-                    urgent_minutes: minutes(row.urgent_minutes),
-                    acknowledgement_timeout_minutes: row.acknowledgement_timeout_minutes.map(minutes),
-                },
-            };
-            Ok((ServiceId(row.id), paging))
-        })
-        .collect()
+/// The columns [`PagingColumns`] reads, for the services table `s` joined with its live policy `p`.
+pub(crate) const PAGING_COLUMNS: &str =
+    "p.id AS policy_id, p.version AS policy_version, p.rules AS policy_rules,
+    s.business_critical_minutes, s.urgent_minutes, s.acknowledgement_timeout_minutes";
+
+impl PagingColumns {
+    /// The rules a new page of the service freezes; none when it pages through no policy.
+    pub(crate) fn paging(self) -> Result<Option<PagingRules>, StoreError> {
+        let (Some(policy_id), Some(version), Some(rules)) =
+            (self.policy_id, self.policy_version, self.policy_rules)
+        else {
+            return Ok(None);
+        };
+        let minutes = |value: i64| u32::try_from(value).unwrap_or(u32::MAX);
+        Ok(Some(PagingRules {
+            policy_id: EscalationPolicyId(policy_id),
+            policy_version: minutes(version),
+            rules: serde_json::from_str(&rules).map_err(|e| StoreError::Corrupt(format!("rules: {e}")))?,
+            targets: ResponseTargets {
+                business_critical_minutes: minutes(self.business_critical_minutes),
+                urgent_minutes: minutes(self.urgent_minutes),
+                acknowledgement_timeout_minutes: self.acknowledgement_timeout_minutes.map(minutes),
+            },
+        }))
+    }
 }
 
-/// Starts the pages of newly opened alerts whose services page through a policy.
+/// Starts the pages of newly opened alerts whose services page through a policy (`paging`, read
+/// with the batch's other service rules).
 pub(crate) async fn start_pages(
     conn: &mut AnyConnection,
     backend: Backend,
     opened: &[&Alert],
+    paging: &HashMap<ServiceId, PagingRules>,
 ) -> Result<usize, StoreError> {
     if opened.is_empty() {
         return Ok(0);
     }
-    let mut services: Vec<&ServiceId> = opened.iter().map(|a| &a.service_id).collect();
-    services.sort_unstable();
-    services.dedup();
-    let paging = paging_rules(conn, backend, &services).await?;
     let pages: Vec<Page> = opened
         .iter()
         .filter_map(|alert| Page::start(PageId(new_id()), alert, paging.get(&alert.service_id)?))
