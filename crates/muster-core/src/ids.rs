@@ -64,4 +64,14 @@ id_type!(
     NotificationRuleId,
     /// Identifies one notification in the outbox; also its idempotency key.
     NotificationId,
+    /// Identifies an incident.
+    IncidentId,
+    /// Identifies one entry of an incident's timeline.
+    TimelineEntryId,
+    /// Identifies a stakeholder update of an incident.
+    StakeholderUpdateId,
+    /// Identifies a subscription to a service's or an incident's stakeholder updates.
+    SubscriptionId,
+    /// Identifies a standard-response playbook of a service.
+    PlaybookId,
 );

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod escalation;
 pub mod ical;
 pub mod ids;
+pub mod incident;
 pub mod notify;
 pub mod page;
 pub mod schedule;

@@ -1,0 +1,33 @@
+//! Incidents: the co-ordinated response to a problem. An [`Incident`] is one aggregate — its
+//! command (who holds which role, which hand-offs are on offer), its investigation stage and
+//! outputs, its hypotheses and its state — changed only through [`Incident::apply`], which checks
+//! the acting person's authority and the method's rules and says what to put on the timeline.
+//!
+//! The method is the seed's: clear command with accepted hand-offs, one document everyone reads,
+//! an investigation that moves triage → examine → diagnose → test → cure and writes each stage's
+//! output before it moves on, and stakeholder updates on a cadence set by severity.
+
+mod command;
+mod declare;
+mod document;
+mod record;
+mod stage;
+mod status;
+mod timeline;
+
+#[cfg(test)]
+mod tests;
+
+pub use command::{Command, Participant, Person, Role, RoleOffer};
+pub use declare::{
+    CriterionCheck, Declaration, DeclarationCriteria, MAX_TITLE_CHARS, Playbook, ProblemReport, criteria_met,
+    investigation_time, should_prompt,
+};
+pub use document::{DiffLine, DocumentDiff, DocumentRevision, DocumentSections, SectionDiff};
+pub use record::{
+    Change, Hypothesis, HypothesisVerdict, Incident, IncidentChange, MAX_ENTRY_CHARS, Refusal,
+    StakeholderAudience, UpdateCadence,
+};
+pub use stage::{CureOutcome, Investigation, Stage};
+pub use status::{IncidentSeverity, IncidentState};
+pub use timeline::{TimelineEntry, TimelineKind};
