@@ -140,6 +140,7 @@ impl From<StoreError> for ApiError {
                 ApiError::Conflict { field: field.to_owned(), problem }
             }
             StoreError::Invalid(invalid) => ApiError::InvalidInput(invalid),
+            StoreError::Forbidden(what) => ApiError::Forbidden(what),
             other => {
                 tracing::error!(error = %other, "store call failed");
                 ApiError::Internal

@@ -284,7 +284,11 @@ impl TryFrom<LogRow> for AlertLogEntry {
 
 /// Reads one alert; `for_update` locks its row on PostgreSQL until the transaction ends (SQLite's
 /// single writer needs no row locks).
-async fn fetch_alert(conn: &mut AnyConnection, id: &AlertId, for_update: bool) -> Result<Alert, StoreError> {
+pub(crate) async fn fetch_alert(
+    conn: &mut AnyConnection,
+    id: &AlertId,
+    for_update: bool,
+) -> Result<Alert, StoreError> {
     let lock = if for_update { " FOR UPDATE" } else { "" };
     let row: Option<AlertRow> = sqlx::query_as::<Any, AlertRow>(sqlx::AssertSqlSafe(format!(
         "{} WHERE id = $1{lock}",

@@ -7,6 +7,10 @@ pub enum StoreError {
     /// The thing asked for does not exist (or was deleted).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The acting person's part does not allow the change (core's incident rules); the text
+    /// completes "your role does not allow you to …".
+    #[error("not allowed to {0}")]
+    Forbidden(&'static str),
     /// The write would break a uniqueness or integrity rule, such as a second service of one name.
     #[error("{field}: {problem}")]
     Conflict { field: &'static str, problem: String },

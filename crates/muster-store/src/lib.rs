@@ -12,6 +12,7 @@ mod cover_requests;
 mod error;
 mod escalation_policies;
 mod handoffs;
+mod incidents;
 mod ingest;
 mod lease;
 mod notifications;
@@ -38,6 +39,7 @@ use sqlx::{
 pub use alert_settings::InboundKey;
 pub use alerts::AlertAction;
 pub use error::StoreError;
+pub use incidents::{IncidentCursor, IncidentFilter};
 pub use ingest::Delivery;
 pub use lease::Fence;
 pub use notifications::{Claimed, MAX_VERIFICATION_ATTEMPTS, VerificationCode, queued};

@@ -6,6 +6,10 @@
 
 use jiff::civil::date;
 use jiff::{SignedDuration, Timestamp};
+use muster_core::incident::{
+    Change, Declaration, DocumentSections, IncidentState, ProblemReport, Role as IncidentRole,
+    StakeholderAudience, TimelineKind, UpdateCadence,
+};
 use muster_core::{
     alert::{
         ActedBy, AlertStatus, LogKind, Outcome, Priority, Severity, Signal, SignalAction,
@@ -28,7 +32,9 @@ use muster_core::{
     escalation::PageStatus,
     notify::{NewContactMethod, NewNotificationRule, Notice, NotificationStatus, Purpose},
 };
-use muster_store::{AlertAction, Delivery, Escalated, NewSchedule, Store, StoreError, VerificationCode};
+use muster_store::{
+    AlertAction, Delivery, Escalated, IncidentFilter, NewSchedule, Store, StoreError, VerificationCode,
+};
 
 /// Runs each listed case once on a fresh SQLite file and once on a fresh PostgreSQL database.
 macro_rules! conformance {
@@ -96,6 +102,9 @@ conformance!(
     contact_methods_are_verified_by_the_code_sent_to_them,
     the_outbox_delivers_at_least_once_and_keeps_dead_letters,
     a_signed_link_acts_once,
+    incidents_are_declared_numbered_and_linked,
+    incident_changes_commit_whole_or_not_at_all,
+    a_stale_document_revision_is_refused,
 );
 
 fn t0() -> Timestamp {
@@ -1316,4 +1325,170 @@ async fn recorded(store: &Store, escalated: &Escalated, fence: Option<&muster_st
 /// A page as stored now.
 async fn page_of(store: &Store, page: &muster_core::escalation::Page) -> muster_core::escalation::Page {
     store.page_of_alert(&page.alert_id).await.unwrap().expect("the page is stored")
+}
+
+async fn declared(
+    store: &Store,
+    title: &str,
+    alerts: Vec<AlertId>,
+    declarer: &UserId,
+) -> muster_core::incident::Incident {
+    let report =
+        alerts.is_empty().then(|| ProblemReport::parse("checkout works", "checkout 502s", "").unwrap());
+    let declaration = Declaration::parse(title, "sev2", vec![], (true, false), alerts, report).unwrap();
+    let who = store.participant(declarer).await.unwrap();
+    store.declare_incident(declaration, &who, &UpdateCadence::default(), t0()).await.unwrap()
+}
+
+async fn incidents_are_declared_numbered_and_linked(store: &Store) {
+    let service = alerting_service(store, "Checkout").await;
+    let ada = user(store, "Ada", Role::Responder).await;
+    let outcomes = store.ingest(vec![delivery(&service, SignalAction::Trigger, "5xx", t0())]).await.unwrap();
+    let alert = outcomes[0].alert_id().unwrap().clone();
+    let first = declared(store, "Checkout 5xx", vec![alert.clone()], &ada).await;
+    assert_eq!(first.number, 1);
+    assert_eq!(first.services, std::slice::from_ref(&service), "the alert's service is affected");
+    assert_eq!(first.command.commander.name, "Ada");
+    let second = declared(store, "Slow search", vec![], &ada).await;
+    assert_eq!(second.number, 2);
+    assert_eq!(second.problem_report.as_ref().unwrap().actual, "checkout 502s");
+
+    let read = store.get_incident(&first.id).await.unwrap();
+    assert_eq!(read, first, "the aggregate reads back as declared");
+    assert_eq!(store.incident_by_number(2).await.unwrap().id, second.id);
+    assert_eq!(store.incidents_for_alert(&alert).await.unwrap()[0].id, first.id);
+    let document = store.document_revision(&first.id, None).await.unwrap();
+    assert_eq!(document.revision, 1);
+    assert!(document.sections.links.contains(&format!("/alerts/{alert}")));
+    let timeline = store.incident_timeline(&first.id).await.unwrap();
+    assert_eq!(timeline.len(), 1);
+    assert_eq!(timeline[0].kind, TimelineKind::Declared);
+
+    let by_service = IncidentFilter { open: None, service: Some(service.clone()) };
+    let listed = store.list_incidents(&by_service, None, 10).await.unwrap();
+    assert_eq!(listed.iter().map(|i| i.number).collect::<Vec<_>>(), [1]);
+    let all = store.list_incidents(&IncidentFilter::default(), None, 1).await.unwrap();
+    let cursor = muster_store::IncidentCursor { declared_at: all[0].declared_at, id: all[0].id.clone() };
+    let rest = store.list_incidents(&IncidentFilter::default(), Some(&cursor), 10).await.unwrap();
+    assert_eq!((all.len(), rest.len()), (1, 1));
+    assert_ne!(all[0].id, rest[0].id);
+    let unknown =
+        Declaration::parse("x", "sev3", vec![], (false, false), vec![AlertId("nope".into())], None).unwrap();
+    let who = store.participant(&ada).await.unwrap();
+    let refused = store.declare_incident(unknown, &who, &UpdateCadence::default(), t0()).await;
+    assert!(matches!(refused, Err(StoreError::Invalid(_))));
+    assert_eq!(store.list_incidents(&IncidentFilter::default(), None, 10).await.unwrap().len(), 2);
+}
+
+async fn incident_changes_commit_whole_or_not_at_all(store: &Store) {
+    let ada = user(store, "Ada", Role::Responder).await;
+    let bo = user(store, "Bo", Role::Responder).await;
+    let sam = user(store, "Sam", Role::Stakeholder).await;
+    let incident = declared(store, "Checkout 5xx", vec![], &ada).await;
+    let (ada_p, bo_p, sam_p) = (
+        store.participant(&ada).await.unwrap(),
+        store.participant(&bo).await.unwrap(),
+        store.participant(&sam).await.unwrap(),
+    );
+    let cadence = UpdateCadence::default();
+    let at = |m| t0() + SignedDuration::from_mins(m);
+    let offer = Change::OfferRole { role: IncidentRole::Commander, to: bo_p.clone() };
+    store.change_incident(&incident.id, &ada_p, offer, &cadence, at(1)).await.unwrap();
+    let refused = store
+        .change_incident(&incident.id, &sam_p, Change::AddNote { text: "hi".into() }, &cadence, at(2))
+        .await;
+    assert!(matches!(refused, Err(StoreError::Forbidden(_))));
+    let (accepted, entries) = store
+        .change_incident(
+            &incident.id,
+            &bo_p,
+            Change::AcceptOffer { role: IncidentRole::Commander },
+            &cadence,
+            at(3),
+        )
+        .await
+        .unwrap();
+    assert_eq!(accepted.command.commander.name, "Bo");
+    assert_eq!(store.get_incident(&incident.id).await.unwrap().command.commander.name, "Bo");
+
+    let resolve = Change::SetState { state: IncidentState::Resolved };
+    assert!(is_conflict(
+        &store.change_incident(&incident.id, &bo_p, resolve, &cadence, at(4)).await,
+        "state"
+    ));
+    let timeline = store.incident_timeline(&incident.id).await.unwrap();
+    assert_eq!(timeline.len(), 3, "declared, offered, accepted; the refusals left nothing");
+
+    let pinned = store.pin_timeline_entry(&incident.id, &entries[0].id, true, &ada_p, &cadence, at(5)).await;
+    assert!(matches!(pinned, Err(StoreError::Forbidden(_))), "Ada no longer has a part");
+    let pinned =
+        store.pin_timeline_entry(&incident.id, &entries[0].id, true, &bo_p, &cadence, at(5)).await.unwrap();
+    assert!(pinned.pinned);
+
+    let (after, update) = store
+        .post_stakeholder_update(
+            &incident.id,
+            &bo_p,
+            StakeholderAudience::Internal,
+            " Pool exhausted ",
+            &cadence,
+            at(10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(update.body, "Pool exhausted");
+    assert_eq!(after.next_update_due, Some(at(70)));
+    store
+        .post_stakeholder_update(
+            &incident.id,
+            &bo_p,
+            StakeholderAudience::Public,
+            "We are fixing checkout",
+            &cadence,
+            at(11),
+        )
+        .await
+        .unwrap();
+    let refused = store
+        .post_stakeholder_update(&incident.id, &bo_p, StakeholderAudience::Public, "  ", &cadence, at(12))
+        .await;
+    assert!(matches!(refused, Err(StoreError::Invalid(_))));
+    let public: Vec<String> =
+        store.stakeholder_updates(&incident.id, true).await.unwrap().into_iter().map(|u| u.body).collect();
+    assert_eq!(public, ["We are fixing checkout"]);
+    assert_eq!(
+        store.stakeholder_updates(&incident.id, false).await.unwrap().len(),
+        2,
+        "the refused one left nothing"
+    );
+}
+
+async fn a_stale_document_revision_is_refused(store: &Store) {
+    let ada = user(store, "Ada", Role::Responder).await;
+    let incident = declared(store, "Checkout 5xx", vec![], &ada).await;
+    let who = store.participant(&ada).await.unwrap();
+    let cadence = UpdateCadence::default();
+    let current = store.document_revision(&incident.id, None).await.unwrap();
+    let edit = |status: &str| DocumentSections { current_status: status.into(), ..current.sections.clone() };
+    // Two people save on revision 1 at once: exactly one of them wins.
+    let (first, second) = tokio::join!(
+        store.edit_incident_document(&incident.id, &who, 1, edit("Identified: pool"), &cadence, t0()),
+        store.edit_incident_document(&incident.id, &who, 1, edit("Monitoring"), &cadence, t0()),
+    );
+    let wins = [first.is_ok(), second.is_ok()];
+    assert_eq!(wins.iter().filter(|w| **w).count(), 1, "{first:?} {second:?}");
+    let loser = if wins[0] { second } else { first };
+    assert!(
+        matches!(&loser, Err(StoreError::Conflict { field: "base_revision", problem }) if problem.contains("Ada saved revision 2"))
+    );
+    let revisions = store.document_revisions(&incident.id).await.unwrap();
+    assert_eq!(revisions.iter().map(|r| r.revision).collect::<Vec<_>>(), [2, 1]);
+    assert!(is_conflict(
+        &store
+            .edit_incident_document(&incident.id, &who, 2, revisions[0].sections.clone(), &cadence, t0())
+            .await,
+        "sections"
+    ));
+    let timeline = store.incident_timeline(&incident.id).await.unwrap();
+    assert_eq!(timeline.last().unwrap().message, "Ada edited the document (revision 2): Current status");
 }

@@ -8,6 +8,7 @@
 //! output before it moves on, and stakeholder updates on a cadence set by severity.
 
 mod command;
+mod comms;
 mod declare;
 mod document;
 mod record;
@@ -19,14 +20,16 @@ mod timeline;
 mod tests;
 
 pub use command::{Command, Participant, Person, Role, RoleOffer};
+pub use comms::{
+    StakeholderAudience, StakeholderUpdate, Subscription, SubscriptionChannel, SubscriptionScope,
+};
 pub use declare::{
     CriterionCheck, Declaration, DeclarationCriteria, MAX_TITLE_CHARS, Playbook, ProblemReport, criteria_met,
     investigation_time, should_prompt,
 };
 pub use document::{DiffLine, DocumentDiff, DocumentRevision, DocumentSections, SectionDiff};
 pub use record::{
-    Change, Hypothesis, HypothesisVerdict, Incident, IncidentChange, MAX_ENTRY_CHARS, Refusal,
-    StakeholderAudience, UpdateCadence,
+    Change, Hypothesis, HypothesisVerdict, Incident, IncidentChange, MAX_ENTRY_CHARS, Refusal, UpdateCadence,
 };
 pub use stage::{CureOutcome, Investigation, Stage};
 pub use status::{IncidentSeverity, IncidentState};

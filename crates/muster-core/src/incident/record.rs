@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::{
     command::{Command, Participant, Person, Role, RoleOffer},
+    comms::StakeholderAudience,
     declare::{Declaration, ProblemReport},
     stage::{CureOutcome, Investigation, Stage},
     status::{IncidentSeverity, IncidentState},
@@ -52,36 +53,6 @@ impl std::str::FromStr for HypothesisVerdict {
             "confirmed" => Ok(HypothesisVerdict::Confirmed),
             "refuted" => Ok(HypothesisVerdict::Refuted),
             _ => Err(FieldError::new("verdict", "must be confirmed or refuted")),
-        }
-    }
-}
-
-/// Who a stakeholder update is for: people inside the company, or everyone (the status page).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum StakeholderAudience {
-    Internal,
-    Public,
-}
-
-impl StakeholderAudience {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StakeholderAudience::Internal => "internal",
-            StakeholderAudience::Public => "public",
-        }
-    }
-}
-
-impl std::str::FromStr for StakeholderAudience {
-    type Err = FieldError;
-
-    fn from_str(value: &str) -> Result<Self, FieldError> {
-        match value.trim() {
-            "internal" => Ok(StakeholderAudience::Internal),
-            "public" => Ok(StakeholderAudience::Public),
-            _ => Err(FieldError::new("audience", "must be internal or public")),
         }
     }
 }
