@@ -22,6 +22,11 @@ pub enum Permission {
     /// Raise, acknowledge, resolve and annotate alerts; set alert settings, maintenance windows
     /// and heartbeats of services.
     RespondToAlerts,
+    /// Read incidents, their documents, timelines and stakeholder updates; subscribe to updates.
+    ReadIncidents,
+    /// Declare incidents and take part in them (what each person may do inside one is the
+    /// incident's own rule, by the roles they hold).
+    RespondToIncidents,
 }
 
 impl Role {
@@ -29,11 +34,12 @@ impl Role {
     /// services and schedules; admins also manage people and read the audit log.
     pub fn allows(self, permission: Permission) -> bool {
         match permission {
-            Permission::ReadDirectory | Permission::ReadAlerts => true,
+            Permission::ReadDirectory | Permission::ReadAlerts | Permission::ReadIncidents => true,
             Permission::ManageTeams
             | Permission::ManageServices
             | Permission::ManageSchedules
-            | Permission::RespondToAlerts => {
+            | Permission::RespondToAlerts
+            | Permission::RespondToIncidents => {
                 matches!(self, Role::Admin | Role::Responder)
             }
             Permission::ManageUsers | Permission::ReadAuditLog => self == Role::Admin,
@@ -48,9 +54,9 @@ mod tests {
     #[test]
     fn permission_table() {
         let table = [
-            (Role::Admin, [true, true, true, true, true, true, true]),
-            (Role::Responder, [true, false, true, true, false, true, true]),
-            (Role::Stakeholder, [true, false, false, false, false, true, false]),
+            (Role::Admin, [true, true, true, true, true, true, true, true, true]),
+            (Role::Responder, [true, false, true, true, false, true, true, true, true]),
+            (Role::Stakeholder, [true, false, false, false, false, true, false, true, false]),
         ];
         for (role, expected) in table {
             let got = [
@@ -61,6 +67,8 @@ mod tests {
                 ReadAuditLog,
                 ReadAlerts,
                 RespondToAlerts,
+                ReadIncidents,
+                RespondToIncidents,
             ]
             .map(|p| role.allows(p));
             assert_eq!(got, expected, "{role}");

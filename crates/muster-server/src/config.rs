@@ -39,6 +39,10 @@ smtp_from = "Muster <muster@localhost>"
 # within it wait and go out together as one message. 0: nothing waits (pages that fall due at the
 # same moment still go out together).
 notification_throttle_seconds = 30
+
+# How often stakeholders expect an update on an open incident, in minutes, for SEV1, SEV2, SEV3
+# and SEV4. When an update is overdue, Muster reminds the Comms Lead, and again each interval.
+incident_update_minutes = [30, 60, 120, 240]
 "#;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -60,6 +64,7 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub smtp_from: String,
     pub notification_throttle_seconds: u32,
+    pub incident_update_minutes: [u32; 4],
 }
 
 impl Default for Config {
@@ -73,6 +78,7 @@ impl Default for Config {
             smtp_url: None,
             smtp_from: "Muster <muster@localhost>".to_owned(),
             notification_throttle_seconds: 30,
+            incident_update_minutes: [30, 60, 120, 240],
         }
     }
 }
@@ -89,8 +95,16 @@ impl fmt::Debug for Config {
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url_password))
             .field("smtp_from", &self.smtp_from)
             .field("notification_throttle_seconds", &self.notification_throttle_seconds)
+            .field("incident_update_minutes", &self.incident_update_minutes)
             .finish()
     }
+}
+
+/// Reads `30,60,120,240`.
+fn parse_update_minutes(text: &str) -> Option<[u32; 4]> {
+    let values: Vec<u32> = text.split(',').map(|v| v.trim().parse().ok()).collect::<Option<_>>()?;
+    let values: [u32; 4] = values.try_into().ok()?;
+    values.iter().all(|m| (1..=1440).contains(m)).then_some(values)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -175,11 +189,33 @@ impl Config {
                     message: format!("{seconds:?} is not a number of seconds between 0 and 3600"),
                 })?;
         }
+        if let Some(minutes) = env("MUSTER_INCIDENT_UPDATE_MINUTES") {
+            config.incident_update_minutes =
+                parse_update_minutes(&minutes).ok_or(ConfigError::Environment {
+                    variable: "MUSTER_INCIDENT_UPDATE_MINUTES",
+                    message: format!(
+                        "{minutes:?} is not four comma-separated minutes (SEV1 to SEV4), each 1 to 1440"
+                    ),
+                })?;
+        }
         config.validate()?;
         Ok(config)
     }
 
+    /// The stakeholder update cadence per incident severity.
+    pub fn update_cadence(&self) -> muster_core::incident::UpdateCadence {
+        muster_core::incident::UpdateCadence(
+            self.incident_update_minutes.map(|m| jiff::SignedDuration::from_mins(i64::from(m))),
+        )
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
+        if self.incident_update_minutes.iter().any(|m| !(1..=1440).contains(m)) {
+            return Err(ConfigError::Environment {
+                variable: "incident_update_minutes",
+                message: "each interval must be 1 to 1440 minutes".to_owned(),
+            });
+        }
         if let Some(url) = &self.public_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
@@ -294,6 +330,29 @@ mod tests {
         assert!(smtp.unwrap_err().to_string().starts_with("smtp_url"));
         let from = Config::from_layers(None, env_of(&[("MUSTER_SMTP_FROM", "not a sender")]));
         assert!(from.unwrap_err().to_string().starts_with("smtp_from"));
+        let cadence = Config::from_layers(None, env_of(&[("MUSTER_INCIDENT_UPDATE_MINUTES", "30,60,0,240")]));
+        assert!(cadence.unwrap_err().to_string().starts_with("MUSTER_INCIDENT_UPDATE_MINUTES"));
+        let file = Config::from_layers(
+            Some(("muster.toml".into(), "incident_update_minutes = [15, 30, 60]")),
+            env_of(&[]),
+        );
+        assert!(file.unwrap_err().to_string().starts_with("muster.toml"), "three intervals are not four");
+    }
+
+    #[test]
+    fn the_update_cadence_is_set_per_severity() {
+        let config =
+            Config::from_layers(None, env_of(&[("MUSTER_INCIDENT_UPDATE_MINUTES", "15, 45, 90, 600")]))
+                .unwrap();
+        let cadence = config.update_cadence();
+        assert_eq!(
+            cadence.interval(muster_core::incident::IncidentSeverity::Sev1),
+            jiff::SignedDuration::from_mins(15)
+        );
+        assert_eq!(
+            cadence.interval(muster_core::incident::IncidentSeverity::Sev4),
+            jiff::SignedDuration::from_hours(10)
+        );
     }
 
     #[test]

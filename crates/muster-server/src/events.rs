@@ -41,10 +41,12 @@ pub enum Topic {
     Page,
     /// A notification was queued (the outbox wakes for it).
     Notification,
+    /// An incident, its document, timeline or stakeholder updates changed.
+    Incident,
 }
 
 impl Topic {
-    const COUNT: usize = 9;
+    const COUNT: usize = 10;
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -57,6 +59,7 @@ impl Topic {
             Topic::EscalationPolicy => "escalation_policy",
             Topic::Page => "page",
             Topic::Notification => "notification",
+            Topic::Incident => "incident",
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod events;
 pub mod handoffs;
 mod health;
 pub mod heartbeats;
+pub mod incidents;
 mod ingest;
 pub mod json;
 pub mod login_limit;

@@ -8,8 +8,8 @@ use muster_core::{
     audit::Actor,
     ids::{AlertId, IncidentId, ServiceId, StakeholderUpdateId, TimelineEntryId, UserId},
     incident::{
-        Change, Declaration, DocumentRevision, DocumentSections, Incident, IncidentChange, IncidentState,
-        Participant, Person, Refusal, StakeholderAudience, StakeholderUpdate, TimelineEntry, UpdateCadence,
+        Change, Declaration, DocumentRevision, DocumentSections, Incident, IncidentChange, Participant,
+        Person, Refusal, StakeholderAudience, StakeholderUpdate, TimelineEntry, UpdateCadence,
     },
     user::Role,
 };
@@ -823,13 +823,20 @@ impl Store {
         Ok(Person { id: user.id, name: user.name })
     }
 
-    /// The incidents in any of `states`, most recently declared first (the status page's list).
-    pub async fn incidents_in_state(&self, states: &[IncidentState]) -> Result<Vec<Incident>, StoreError> {
-        let names: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
-        let mut sql = Sql::new(self.backend, format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE state"));
-        sql.in_json_strings(rows_document(&names)).push(" ORDER BY declared_at DESC");
+    /// What the status page lists: open incidents and those resolved since `resolved_since`,
+    /// most recently declared first.
+    pub async fn status_page_incidents(
+        &self,
+        resolved_since: Timestamp,
+    ) -> Result<Vec<Incident>, StoreError> {
         let mut conn = self.reader.acquire().await?;
-        let found: Vec<IncidentRow> = sql.query_as().fetch_all(&mut *conn).await?;
+        let found: Vec<IncidentRow> = sqlx::query_as::<Any, IncidentRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE state <> 'resolved' OR resolved_at >= $1
+             ORDER BY declared_at DESC LIMIT 100"
+        )))
+        .bind(rows::millis(resolved_since))
+        .fetch_all(&mut *conn)
+        .await?;
         assemble(&mut conn, self.backend, found).await
     }
 }

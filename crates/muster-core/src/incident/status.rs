@@ -46,17 +46,13 @@ impl IncidentSeverity {
     pub fn meaning(self) -> &'static str {
         match self {
             IncidentSeverity::Sev1 => {
-                "Critical: a core service is down or data is being lost for many customers. All hands; update stakeholders every 30 minutes."
+                "Critical: a core service is down or data is being lost for many customers. All hands."
             }
-            IncidentSeverity::Sev2 => {
-                "Major: a core function is badly degraded or down for some customers. Update stakeholders every hour."
-            }
+            IncidentSeverity::Sev2 => "Major: a core function is badly degraded or down for some customers.",
             IncidentSeverity::Sev3 => {
-                "Minor: a non-core function is degraded, or a core one with a workaround. Update stakeholders every 2 hours."
+                "Minor: a non-core function is degraded, or a core one with a workaround."
             }
-            IncidentSeverity::Sev4 => {
-                "Low: little or no customer impact, but it needs co-ordinated work. Update stakeholders every 4 hours."
-            }
+            IncidentSeverity::Sev4 => "Low: little or no customer impact, but it needs co-ordinated work.",
         }
     }
 

@@ -6,6 +6,7 @@
 mod alerts;
 mod audit;
 mod escalation;
+mod incidents;
 mod paging;
 mod schedules;
 mod services;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(alerts::router())
         .merge(escalation::router())
         .merge(paging::router())
+        .merge(incidents::router())
 }
 
 /// The OpenAPI document, for signed-in callers (the docs page sends the session cookie).
@@ -51,7 +53,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
 
 #[derive(Debug, OpenApi)]
 #[openapi(
-    info(title = "Muster API", description = "Incident management: users, teams, services, on-call schedules, alerts and escalation policies. \
+    info(title = "Muster API", description = "Incident management: users, teams, services, on-call schedules, alerts, escalation policies and incidents. \
         Authenticate with an API token as `Authorization: Bearer <token>` (create one with \
         `muster token create` or on the Settings page)."),
     paths(
@@ -75,6 +77,13 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         paging::contact_methods, paging::add_contact_method, paging::remove_contact_method, paging::verify, paging::resend,
         paging::send_test, paging::rules, paging::add_rule, paging::remove_rule, paging::my_notifications,
         paging::alert_page, paging::dead_letters,
+        incidents::list, incidents::declare, incidents::severities, incidents::get_one, incidents::set_state,
+        incidents::set_severity, incidents::set_impact, incidents::offer_role, incidents::accept_role,
+        incidents::decline_role, incidents::withdraw_offer, incidents::add_investigator, incidents::remove_investigator,
+        incidents::move_stage, incidents::write_output, incidents::check_tactic, incidents::propose_hypothesis,
+        incidents::judge_hypothesis, incidents::document, incidents::edit_document, incidents::revisions, incidents::diff,
+        incidents::timeline, incidents::pin, incidents::add_note, incidents::link_alert, incidents::updates,
+        incidents::post_update, incidents::status,
         events::stream,
     ),
     components(schemas(crate::error::ErrorBody, events::ChangeEvent)),
@@ -90,6 +99,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         (name = "alerts", description = "Alerts from monitoring, and each service's alert settings, maintenance windows and heartbeats. Monitors send alerts to the ingestion routes (see the README), not here"),
         (name = "escalation", description = "Escalation policies, and the policy and response targets each service pages with"),
         (name = "notifications", description = "Your contact methods and notification rules, and notifications on their way"),
+        (name = "incidents", description = "Incidents: declaration, command roles with accepted hand-offs, the investigation, the document, the timeline and stakeholder updates"),
         (name = "events", description = "Live change events over server-sent events"),
     )
 )]

@@ -255,6 +255,15 @@ impl TestApp {
         self.send(path, headers, body.to_string()).await
     }
 
+    /// A monitor triggers a critical alert whose dedup key is its summary; returns the alert's id.
+    pub async fn trigger(&self, monitor: &Monitor, summary: &str) -> String {
+        let event =
+            json!({"summary": summary, "dedup_key": summary, "severity": "critical", "source": "db-1"});
+        let reply = self.send_json(&format!("/api/v1/ingest/generic/{}", monitor.key), &[], event).await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{reply:?}");
+        reply.body["alert_id"].as_str().expect("alert id").to_owned()
+    }
+
     /// Every alert of a service, newest first.
     pub async fn alerts_of(&self, service_id: &str) -> Vec<Value> {
         let reply =

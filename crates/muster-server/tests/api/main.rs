@@ -12,6 +12,7 @@ mod email;
 mod escalation;
 mod events;
 mod helpers;
+mod incidents;
 mod ingest;
 mod paging;
 mod postgres;

@@ -96,13 +96,6 @@ async fn on_call(reachable: &[&str]) -> OnCall {
     OnCall { app, receiver, grace, tomas, monitor }
 }
 
-async fn trigger(app: &TestApp, monitor: &Monitor, summary: &str) -> String {
-    let event = json!({"summary": summary, "dedup_key": summary, "severity": "critical", "source": "db-1"});
-    let reply = app.send_json(&format!("/api/v1/ingest/generic/{}", monitor.key), &[], event).await;
-    assert_eq!(reply.status, StatusCode::ACCEPTED, "{reply:?}");
-    reply.body["alert_id"].as_str().expect("alert id").to_owned()
-}
-
 /// The path and query of a link, to follow on the test server.
 fn local(link: &str, app: &TestApp) -> String {
     link.strip_prefix(&app.address).expect("links use the public URL").to_owned()
@@ -116,7 +109,7 @@ fn page_messages(received: Vec<Received>) -> Vec<Value> {
 async fn an_unacknowledged_page_escalates_until_a_signed_link_acknowledges_it() {
     let OnCall { app, receiver, tomas, monitor, .. } = on_call(&["/grace", "/tomas"]).await;
 
-    let alert = trigger(&app, &monitor, "Checkout error rate 12%").await;
+    let alert = app.trigger(&monitor, "Checkout error rate 12%").await;
     assert_eq!(app.escalate().await, 1, "the first step at once");
     assert_eq!(app.deliver().await.notifications, 1);
     let to_grace = page_messages(receiver.received("/grace"));
@@ -192,7 +185,7 @@ async fn an_unacknowledged_page_escalates_until_a_signed_link_acknowledges_it() 
 #[tokio::test]
 async fn acknowledging_in_time_meets_the_target_and_no_one_else_is_paged() {
     let OnCall { app, receiver, grace, monitor, .. } = on_call(&["/grace", "/tomas"]).await;
-    let alert = trigger(&app, &monitor, "Disk 95% full").await;
+    let alert = app.trigger(&monitor, "Disk 95% full").await;
     app.escalate().await;
     app.deliver().await;
     app.advance(SignedDuration::from_mins(3));
@@ -205,7 +198,7 @@ async fn acknowledging_in_time_meets_the_target_and_no_one_else_is_paged() {
     assert_eq!(page.body["response"], "met");
 
     // The same alert again while open is a repeat: it pages nobody anew.
-    trigger(&app, &monitor, "Disk 95% full").await;
+    app.trigger(&monitor, "Disk 95% full").await;
     assert_eq!(app.escalate().await, 0);
 }
 
@@ -320,7 +313,7 @@ async fn contact_methods_are_checked_and_belong_to_their_owner() {
 #[tokio::test]
 async fn a_restarted_server_delivers_overdue_pages_at_once() {
     let OnCall { app, receiver, monitor, .. } = on_call(&["/grace", "/tomas"]).await;
-    trigger(&app, &monitor, "Payments down").await;
+    app.trigger(&monitor, "Payments down").await;
     // The server goes down before its engine ran, and stays down past the secondary's deadline.
     app.advance(SignedDuration::from_mins(7));
     let app = app.restart_with_background_jobs().await;
@@ -438,7 +431,7 @@ async fn the_web_ui_edits_policies_and_contact_methods_and_shows_the_delivery_lo
     );
     assert!(browser.get(page).await.text.contains("verified"));
 
-    let alert = trigger(&app, &monitor, "Checkout latency 4s").await;
+    let alert = app.trigger(&monitor, "Checkout latency 4s").await;
     app.escalate().await;
     app.deliver().await;
     let push = receiver.received("/ntfy/grace").last().expect("the page").clone();
@@ -476,7 +469,7 @@ async fn an_acknowledgement_that_times_out_pages_again_from_the_first_step() {
         .await;
     assert_eq!(bad.fields(), ["acknowledgement_timeout_minutes"]);
 
-    let alert = trigger(&app, &monitor, "Queue backlog growing").await;
+    let alert = app.trigger(&monitor, "Queue backlog growing").await;
     app.escalate().await;
     app.deliver().await;
     app.advance(SignedDuration::from_mins(2));
@@ -502,14 +495,14 @@ async fn an_acknowledgement_that_times_out_pages_again_from_the_first_step() {
 #[tokio::test]
 async fn a_storm_reaches_a_person_as_one_bundle_per_throttle_window_and_nothing_is_dropped() {
     let OnCall { app, receiver, monitor, .. } = on_call(&["/grace"]).await;
-    trigger(&app, &monitor, "db-1 down").await;
+    app.trigger(&monitor, "db-1 down").await;
     app.escalate().await;
     assert_eq!(app.deliver().await.messages, 1, "the first page goes out at once");
 
     app.advance(SignedDuration::from_secs(10));
     let storm = ["db-2 down", "db-3 down", "db-4 down"];
     for summary in storm {
-        trigger(&app, &monitor, summary).await;
+        app.trigger(&monitor, summary).await;
     }
     assert_eq!(app.escalate().await, 3);
     assert_eq!(app.deliver().await, Default::default(), "held back: Grace had a page ten seconds ago");

@@ -1,0 +1,289 @@
+//! Incidents over the API: declaring from an alert or a problem report, the accepted hand-off,
+//! the investigation's outputs, resolving, the document's revision check, what stakeholders may
+//! do, and the public status page.
+
+use muster_core::user::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Person, Reply, TestApp};
+
+/// A responder's incident, declared from a fresh alert on "Checkout".
+struct Declared {
+    app: TestApp,
+    ada: Person,
+    bo: Person,
+    incident: Value,
+    alert_id: String,
+}
+
+async fn declared() -> Declared {
+    let app = TestApp::spawn().await;
+    let ada = app.person("Ada", Role::Responder).await;
+    let bo = app.person("Bo", Role::Responder).await;
+    let monitor = app.monitored_service("Checkout", "generic").await;
+    let alert_id = app.trigger(&monitor, "Checkout 5xx at 12%").await;
+    let reply = app
+        .post(
+            "/api/v1/incidents",
+            &ada.token,
+            json!({"title": "Checkout failing", "severity": "sev2", "customer_facing": true, "alert_ids": [alert_id]}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+    Declared { app, ada, bo, incident: reply.body, alert_id }
+}
+
+impl Declared {
+    fn path(&self, rest: &str) -> String {
+        format!("/api/v1/incidents/{}{rest}", self.incident["id"].as_str().expect("incident id"))
+    }
+
+    async fn post(&self, who: &Person, rest: &str, body: Value) -> Reply {
+        self.app.post(&self.path(rest), &who.token, body).await
+    }
+
+    async fn put(&self, who: &Person, rest: &str, body: Value) -> Reply {
+        self.app.api(Method::PUT, &self.path(rest), Some(&who.token), Some(body)).await
+    }
+
+    async fn read(&self, who: &Person) -> Value {
+        let reply = self.app.get(&self.path(""), &who.token).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        reply.body
+    }
+
+    async fn timeline(&self, who: &Person) -> Vec<String> {
+        let reply = self.app.get(&self.path("/timeline"), &who.token).await;
+        let entries = reply.body.as_array().expect("a timeline");
+        entries.iter().map(|e| e["message"].as_str().expect("a message").to_owned()).collect()
+    }
+
+    async fn write_output(&self, who: &Person, output: &str, outcome: Option<&str>) {
+        let reply = self.put(who, "/stage/output", json!({"output": output, "outcome": outcome})).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    }
+
+    async fn move_to(&self, who: &Person, stage: &str) -> Reply {
+        self.post(who, "/stage", json!({"stage": stage})).await
+    }
+}
+
+#[tokio::test]
+async fn declaring_from_an_alert_links_it_and_makes_the_declarer_commander() {
+    let d = declared().await;
+    assert_eq!(d.incident["number"], 1);
+    assert_eq!(d.incident["command"]["commander"]["name"], "Ada");
+    assert_eq!(d.incident["alerts"], json!([d.alert_id]));
+    let view = d.read(&d.bo).await;
+    assert_eq!(view["document"]["revision"], 1);
+    assert!(view["document"]["sections"]["impact"].as_str().unwrap().contains("Customer-facing: yes"));
+    assert_eq!(view["stages"][0]["current"], true);
+    assert_eq!(view["stages"][0]["tactics"][1]["name"], "Re-route traffic");
+    let by_number = d.app.get("/api/v1/incidents/1", &d.bo.token).await;
+    assert_eq!(by_number.body["id"], d.incident["id"]);
+    let open = d.app.get("/api/v1/incidents", &d.bo.token).await;
+    assert_eq!(open.body["incidents"].as_array().unwrap().len(), 1);
+    let resolved = d.app.get("/api/v1/incidents?state=resolved", &d.bo.token).await;
+    assert_eq!(resolved.body["incidents"], json!([]));
+}
+
+#[tokio::test]
+async fn bad_declarations_name_their_fields() {
+    let app = TestApp::spawn().await;
+    let ada = app.person("Ada", Role::Responder).await;
+    let reply = app.post("/api/v1/incidents", &ada.token, json!({"title": "", "severity": "sev9"})).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.fields(), ["title", "severity", "alert_ids"]);
+    let report = json!({"title": "Search slow", "severity": "sev3", "problem_report": {"expected": "", "actual": "8 s"}});
+    let reply = app.post("/api/v1/incidents", &ada.token, report).await;
+    assert_eq!(reply.fields(), ["expected"]);
+    let report = json!({"title": "Search slow", "severity": "SEV3",
+        "problem_report": {"expected": "results in 200 ms", "actual": "8 s", "reproduce": "search for 'shoes'"}});
+    let reply = app.post("/api/v1/incidents", &ada.token, report).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+    assert!(reply.body["problem_report"]["reproduce"].as_str().unwrap().contains("shoes"));
+    let unknown = app
+        .post(
+            "/api/v1/incidents",
+            &ada.token,
+            json!({"title": "x", "severity": "sev1", "alert_ids": ["nope"]}),
+        )
+        .await;
+    assert_eq!((unknown.status, unknown.fields()), (StatusCode::UNPROCESSABLE_ENTITY, vec!["alert_ids"]));
+    let role = app.post("/api/v1/incidents/1/roles/boss/offer", &ada.token, json!({"user_id": "x"})).await;
+    assert_eq!(role.fields(), ["role"]);
+}
+
+#[tokio::test]
+async fn command_changes_hands_only_when_the_offer_is_accepted() {
+    let d = declared().await;
+    let cy = d.app.person("Cy", Role::Responder).await;
+    let offer = d.post(&d.ada, "/roles/commander/offer", json!({"user_id": d.bo.id})).await;
+    assert_eq!(offer.status, StatusCode::OK, "{offer:?}");
+    assert_eq!(offer.body["command"]["commander"]["name"], "Ada");
+    let early = d.post(&d.bo, "/severity", json!({"severity": "sev1"})).await;
+    assert_eq!(early.status, StatusCode::FORBIDDEN, "Ada is in command until Bo accepts");
+    let stranger = d.post(&cy, "/roles/commander/accept", json!({})).await;
+    assert_eq!(stranger.status, StatusCode::FORBIDDEN);
+    let accepted = d.post(&d.bo, "/roles/commander/accept", json!({})).await;
+    assert_eq!(accepted.body["command"]["commander"]["name"], "Bo");
+    let former = d.post(&d.ada, "/severity", json!({"severity": "sev1"})).await;
+    assert_eq!(former.status, StatusCode::FORBIDDEN);
+    assert!(former.body["message"].as_str().unwrap().contains("Incident Commander"));
+
+    d.post(&d.bo, "/roles/ops_lead/offer", json!({"user_id": d.ada.id})).await;
+    let declined = d.post(&d.ada, "/roles/ops_lead/decline", json!({})).await;
+    assert_eq!(declined.body["command"]["ops_lead"], Value::Null);
+    d.post(&d.bo, "/roles/ops_lead/offer", json!({"user_id": d.ada.id})).await;
+    let ol = d.post(&d.ada, "/roles/ops_lead/accept", json!({})).await;
+    assert_eq!(ol.body["command"]["ops_lead"]["name"], "Ada");
+    let added = d.post(&d.ada, "/investigators", json!({"user_id": cy.id})).await;
+    assert_eq!(added.body["command"]["investigators"][0]["name"], "Cy");
+
+    let timeline = d.timeline(&cy).await;
+    assert_eq!(
+        timeline[1..],
+        [
+            "Ada offered Incident Commander to Bo",
+            "Bo accepted Incident Commander from Ada: \"I confirm I am now the IC\"",
+            "Bo offered Ops Lead to Ada",
+            "Ada declined Ops Lead offered by Bo",
+            "Bo offered Ops Lead to Ada",
+            "Ada accepted Ops Lead: \"I confirm I am now the OL\"",
+            "Ada added Cy as an investigator",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_investigation_moves_on_only_with_each_output_and_resolving_needs_the_cure() {
+    let d = declared().await;
+    let ada = &d.ada;
+    let stuck = d.move_to(ada, "examine").await;
+    assert_eq!((stuck.status, stuck.fields()), (StatusCode::CONFLICT, vec!["output"]));
+    assert!(stuck.body["message"].as_str().unwrap().contains("Stable system"));
+    let early_resolve = d.post(ada, "/state", json!({"state": "resolved"})).await;
+    assert_eq!((early_resolve.status, early_resolve.fields()), (StatusCode::CONFLICT, vec!["state"]));
+
+    d.write_output(ada, "Failed over to the second region; errors under 1%", None).await;
+    assert_eq!(d.move_to(ada, "examine").await.status, StatusCode::OK);
+    d.write_output(ada, "Pool exhausted since the 10:02 deploy", None).await;
+    d.move_to(ada, "diagnose").await;
+    let too_early =
+        d.post(ada, "/hypotheses/1/verdict", json!({"verdict": "confirmed", "evidence": "x"})).await;
+    assert_eq!(too_early.status, StatusCode::CONFLICT);
+    d.post(ada, "/hypotheses", json!({"statement": "The deploy halved the pool size"})).await;
+    d.post(ada, "/hypotheses", json!({"statement": "A slow query holds connections"})).await;
+    d.move_to(ada, "test").await;
+    let judged = d
+        .post(
+            ada,
+            "/hypotheses/1/verdict",
+            json!({"verdict": "confirmed", "evidence": "config diff: 50 → 25"}),
+        )
+        .await;
+    assert_eq!(judged.body["hypotheses"][0]["verdict"], "confirmed", "{judged:?}");
+    d.post(ada, "/hypotheses/2/verdict", json!({"verdict": "refuted", "evidence": "no slow queries logged"}))
+        .await;
+    d.write_output(ada, "Confident: the pool size change matches the start time", None).await;
+    d.move_to(ada, "cure").await;
+    let no_outcome = d.put(ada, "/stage/output", json!({"output": "Pool back to 50"})).await;
+    assert_eq!(no_outcome.fields(), ["outcome"]);
+    d.write_output(ada, "Pool back to 50; config check added to CI", Some("fully_working")).await;
+    d.post(ada, "/state", json!({"state": "monitoring"})).await;
+    d.app.advance(jiff::SignedDuration::from_mins(30));
+    let resolved = d.post(ada, "/state", json!({"state": "resolved"})).await;
+    assert_eq!(resolved.status, StatusCode::OK, "{resolved:?}");
+    let view = d.read(ada).await;
+    assert_eq!(view["state"], "resolved");
+    assert_eq!(view["times"]["to_resolve_seconds"], 1800);
+    assert_eq!(view["stages"][4]["output_written"], true);
+    let timeline = d.timeline(ada).await;
+    assert!(timeline.contains(&"Ada moved the investigation from Test to Cure".to_owned()), "{timeline:?}");
+    assert!(timeline.contains(&"Ada changed the state from monitoring to resolved".to_owned()));
+}
+
+#[tokio::test]
+async fn an_edit_on_a_stale_revision_is_refused_and_names_who_changed_it() {
+    let d = declared().await;
+    let first = d.app.get(&d.path("/document"), &d.ada.token).await.body;
+    let mut sections = first["sections"].clone();
+    sections["current_status"] = json!("Identified: the pool size.");
+    let mut edit = sections.clone();
+    edit["base_revision"] = json!(1);
+    let saved = d.put(&d.ada, "/document", edit.clone()).await;
+    assert_eq!(saved.body["revision"], 2, "{saved:?}");
+    edit["actions"] = json!("Bo: roll back the config");
+    let stale = d.put(&d.ada, "/document", edit).await;
+    assert_eq!((stale.status, stale.fields()), (StatusCode::CONFLICT, vec!["base_revision"]));
+    assert!(stale.body["message"].as_str().unwrap().contains("Ada saved revision 2"), "{stale:?}");
+    let mut outsider_edit = sections.clone();
+    outsider_edit["base_revision"] = json!(2);
+    outsider_edit["summary"] = json!("mine");
+    let outsider = d.put(&d.bo, "/document", outsider_edit).await;
+    assert_eq!(outsider.status, StatusCode::FORBIDDEN, "Bo has no part in the incident yet");
+    let diff = d.app.get(&d.path("/document/diff"), &d.bo.token).await.body;
+    assert_eq!(diff["from"], 1);
+    assert_eq!(diff["sections"][0]["heading"], "Current status");
+    assert_eq!(
+        diff["sections"][0]["lines"][1],
+        json!({"change": "added", "text": "Identified: the pool size."})
+    );
+    let revisions = d.app.get(&d.path("/document/revisions"), &d.bo.token).await.body;
+    assert_eq!(revisions.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn stakeholders_read_everything_but_command_nothing() {
+    let d = declared().await;
+    let sam = d.app.person("Sam", Role::Stakeholder).await;
+    assert_eq!(d.app.get(&d.path(""), &sam.token).await.status, StatusCode::OK);
+    assert_eq!(d.app.get(&d.path("/timeline"), &sam.token).await.status, StatusCode::OK);
+    assert_eq!(d.app.get(&d.path("/updates"), &sam.token).await.status, StatusCode::OK);
+    for (path, body) in [
+        ("/notes", json!({"text": "any news?"})),
+        ("/state", json!({"state": "identified"})),
+        ("/updates", json!({"audience": "public", "body": "All fine"})),
+        ("/roles/commander/accept", json!({})),
+    ] {
+        let reply = d.post(&sam, path, body).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{path}: {reply:?}");
+    }
+    let declare = d
+        .app
+        .post(
+            "/api/v1/incidents",
+            &sam.token,
+            json!({"title": "x", "severity": "sev4", "alert_ids": [d.alert_id]}),
+        )
+        .await;
+    assert_eq!(declare.status, StatusCode::FORBIDDEN);
+    let offer = d.post(&d.ada, "/roles/comms_lead/offer", json!({"user_id": sam.id})).await;
+    assert_eq!((offer.status, offer.fields()), (StatusCode::UNPROCESSABLE_ENTITY, vec!["user_id"]));
+}
+
+#[tokio::test]
+async fn the_public_status_page_shows_only_public_updates_without_sign_in() {
+    let d = declared().await;
+    let internal = d
+        .post(&d.ada, "/updates", json!({"audience": "internal", "body": "Pool exhausted after deploy 4411"}))
+        .await;
+    assert_eq!(internal.status, StatusCode::CREATED, "{internal:?}");
+    let status = d.app.api(Method::GET, "/api/v1/status", None, None).await;
+    assert_eq!(status.body, json!([]), "no public update yet, so nothing public to show");
+    d.post(&d.ada, "/updates", json!({"audience": "public", "body": "Some payments fail; we are fixing it"}))
+        .await;
+    let status = d.app.api(Method::GET, "/api/v1/status", None, None).await;
+    assert_eq!(status.status, StatusCode::OK);
+    let shown = status.body.to_string();
+    assert!(shown.contains("Some payments fail"));
+    assert!(!shown.contains("deploy 4411"), "internal updates stay internal: {shown}");
+    assert!(!shown.contains("Ada"), "no names on the public page");
+    let view = d.read(&d.bo).await;
+    assert_eq!(view["update_overdue"], false);
+    d.app.advance(jiff::SignedDuration::from_mins(61));
+    assert_eq!(d.read(&d.bo).await["update_overdue"], true, "SEV2: an update every hour");
+    let notes = d.post(&d.bo, "/notes", json!({"text": "Seeing it in EU too"})).await;
+    assert_eq!(notes.status, StatusCode::CREATED, "any responder may add a note");
+}
