@@ -7,11 +7,12 @@
 
 use muster_core::{
     authz::Permission,
-    ids::{AlertId, IncidentId, ServiceId, TimelineEntryId, UserId},
+    ids::{AlertId, IncidentId, PlaybookId, ServiceId, TimelineEntryId, UserId},
     incident::{
-        Change, CureOutcome, Declaration, DocumentDiff, DocumentRevision, DocumentSections,
-        HypothesisVerdict, Incident, IncidentSeverity, IncidentState, Participant, Person, ProblemReport,
-        Role, Stage, StakeholderAudience, StakeholderUpdate, TimelineEntry,
+        Change, CriterionCheck, CureOutcome, Declaration, DeclarationCriteria, DocumentDiff,
+        DocumentRevision, DocumentSections, HypothesisVerdict, Incident, IncidentSeverity, IncidentState,
+        Participant, Person, Playbook, ProblemReport, Role, Stage, StakeholderAudience, StakeholderUpdate,
+        TimelineEntry, criteria_met, should_prompt,
     },
     page::Page,
     user::Role as UserRole,
@@ -308,6 +309,23 @@ pub async fn add_investigator(
     change(state, caller, id, Change::AddInvestigator { person }).await
 }
 
+/// Writes a stage's output; without a stage named, the current one's.
+pub async fn write_output(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    stage: Option<&str>,
+    output: String,
+    outcome: Option<&str>,
+) -> ApiResult<Incident> {
+    let outcome = parse_outcome(outcome)?;
+    let stage = match stage.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(stage) => parse_stage(stage)?,
+        None => state.store.get_incident(&resolve_id(state, id).await?).await?.investigation.stage,
+    };
+    change(state, caller, id, Change::WriteOutput { stage, output, outcome }).await
+}
+
 pub fn parse_stage(text: &str) -> ApiResult<Stage> {
     Ok(text.parse::<Stage>()?)
 }
@@ -567,4 +585,94 @@ pub fn severities(state: &AppState) -> Vec<SeverityMeaning> {
             update_every_minutes: cadence.interval(severity).as_mins(),
         })
         .collect()
+}
+
+/// "Is it an incident?" for one alert: the service's playbooks that match it, its declaration
+/// criteria checked, whether to prompt the responder, and the incidents it is already part of.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Assessment {
+    pub playbooks: Vec<Playbook>,
+    pub criteria: DeclarationCriteria,
+    pub checks: Vec<CriterionCheck>,
+    /// Acknowledged and unresolved for longer than the service's investigation time.
+    pub prompt_to_declare: bool,
+    pub incidents: Vec<Incident>,
+}
+
+pub async fn assess(state: &AppState, caller: &Caller, alert: &AlertId) -> ApiResult<Assessment> {
+    caller.require(Permission::ReadIncidents, "read incidents")?;
+    let alert = state.store.get_alert(alert).await?;
+    let now = state.now();
+    let criteria = state.store.declaration_criteria(&alert.service_id).await?;
+    let playbooks = state.store.playbooks_of(&alert.service_id).await?;
+    let services = state.store.services_with_open_alerts().await?;
+    Ok(Assessment {
+        playbooks: playbooks.into_iter().filter(|p| p.applies_to(&alert)).collect(),
+        checks: criteria_met(&criteria, &alert, services, now),
+        prompt_to_declare: alert.status.is_open() && should_prompt(&criteria, &alert, now),
+        criteria,
+        incidents: state.store.incidents_for_alert(&alert.id).await?,
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePlaybook {
+    pub name: String,
+    /// Text matched, ignoring case, against an alert's summary, dedup key and class.
+    pub matches: String,
+    /// What to do, one step per line.
+    pub steps: String,
+}
+
+pub async fn playbooks(state: &AppState, caller: &Caller, service: &ServiceId) -> ApiResult<Vec<Playbook>> {
+    caller.require(Permission::ReadIncidents, "read playbooks")?;
+    Ok(state.store.playbooks_of(service).await?)
+}
+
+pub async fn create_playbook(
+    state: &AppState,
+    caller: &Caller,
+    service: &ServiceId,
+    body: CreatePlaybook,
+) -> ApiResult<Playbook> {
+    caller.require(Permission::ManageServices, "change services")?;
+    let parsed = Playbook::parse(&body.name, &body.matches, &body.steps)?;
+    let playbook = state.store.create_playbook(service, parsed, &caller.actor(), state.now()).await?;
+    state.events.publish(Topic::Service, service.as_str(), "updated");
+    Ok(playbook)
+}
+
+pub async fn delete_playbook(
+    state: &AppState,
+    caller: &Caller,
+    service: &ServiceId,
+    id: &PlaybookId,
+) -> ApiResult<()> {
+    caller.require(Permission::ManageServices, "change services")?;
+    state.store.delete_playbook(service, id, &caller.actor(), state.now()).await?;
+    state.events.publish(Topic::Service, service.as_str(), "updated");
+    Ok(())
+}
+
+pub async fn criteria(
+    state: &AppState,
+    caller: &Caller,
+    service: &ServiceId,
+) -> ApiResult<DeclarationCriteria> {
+    caller.require(Permission::ReadIncidents, "read declaration criteria")?;
+    Ok(state.store.declaration_criteria(service).await?)
+}
+
+pub async fn set_criteria(
+    state: &AppState,
+    caller: &Caller,
+    service: &ServiceId,
+    criteria: DeclarationCriteria,
+) -> ApiResult<DeclarationCriteria> {
+    caller.require(Permission::ManageServices, "change services")?;
+    let criteria = DeclarationCriteria::parse(criteria.investigation_minutes, criteria.services_affected)?;
+    state.store.set_declaration_criteria(service, &criteria, &caller.actor(), state.now()).await?;
+    state.events.publish(Topic::Service, service.as_str(), "updated");
+    Ok(criteria)
 }

@@ -17,6 +17,7 @@ mod ingest;
 mod lease;
 mod notifications;
 mod pages;
+mod playbooks;
 mod rows;
 mod schedules;
 mod services;

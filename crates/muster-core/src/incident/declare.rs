@@ -112,6 +112,24 @@ impl Default for DeclarationCriteria {
     }
 }
 
+impl DeclarationCriteria {
+    /// Checks criteria: 1 to 1440 minutes of investigation, 1 to 100 services.
+    pub fn parse(investigation_minutes: u32, services_affected: u32) -> Result<DeclarationCriteria, Invalid> {
+        let mut checker = Checker::new();
+        if !(1..=1440).contains(&investigation_minutes) {
+            checker.check::<()>(Err(crate::FieldError::new(
+                "investigation_minutes",
+                "must be 1 to 1440 minutes",
+            )));
+        }
+        if !(1..=100).contains(&services_affected) {
+            checker
+                .check::<()>(Err(crate::FieldError::new("services_affected", "must be 1 to 100 services")));
+        }
+        checker.finish(|| Some(DeclarationCriteria { investigation_minutes, services_affected }))
+    }
+}
+
 /// One criterion checked against an alert: `met` is `None` for what only the responder can judge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -145,8 +145,11 @@ pub enum Change {
     MoveStage {
         stage: Stage,
     },
-    /// Writes the current stage's output; the cure stage also needs its outcome.
+    /// Writes the output of `stage`, which must be the current stage (so an output typed while
+    /// someone else moved the investigation on is not filed under the wrong stage); the cure
+    /// stage also needs its outcome.
     WriteOutput {
+        stage: Stage,
         output: String,
         outcome: Option<CureOutcome>,
     },
@@ -552,13 +555,21 @@ impl Incident {
                 let details = json!({"from": from, "to": stage, "output": self.investigation.output(from)});
                 one(TimelineKind::Stage, message, details)
             }
-            Change::WriteOutput { output, outcome } => {
+            Change::WriteOutput { stage, output, outcome } => {
                 self.require_open()?;
                 self.require(
                     self.acts_as(Role::OpsLead, who) || self.commands(who),
                     "write stage outputs: the Ops Lead or the Incident Commander does",
                 )?;
-                let stage = self.investigation.stage;
+                if stage != self.investigation.stage {
+                    return Err(conflict(
+                        "stage",
+                        format!(
+                            "the investigation is in {} now, not {stage}; your output was not saved",
+                            self.investigation.stage
+                        ),
+                    ));
+                }
                 let output = required_text("output", &output)?;
                 if stage == Stage::Cure {
                     let Some(outcome) = outcome else {

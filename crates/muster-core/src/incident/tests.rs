@@ -261,7 +261,8 @@ fn move_to(incident: &mut Incident, who: &Participant, stage: Stage) -> Result<V
 }
 
 fn write(incident: &mut Incident, who: &Participant, output: &str) {
-    apply(incident, who, Change::WriteOutput { output: output.into(), outcome: None }, 10).unwrap();
+    let stage = incident.investigation.stage;
+    apply(incident, who, Change::WriteOutput { stage, output: output.into(), outcome: None }, 10).unwrap();
 }
 
 #[test]
@@ -358,13 +359,29 @@ fn resolving_needs_the_cure_output_and_records_the_times() {
     write(&mut incident, &alice, "confident: config diff");
     move_to(&mut incident, &alice, Stage::Cure).unwrap();
     assert!(matches!(
-        apply(&mut incident, &alice, Change::WriteOutput { output: "restored".into(), outcome: None }, 23),
+        apply(
+            &mut incident,
+            &alice,
+            Change::WriteOutput { stage: Stage::Cure, output: "restored".into(), outcome: None },
+            23
+        ),
         Err(Refusal::Invalid(_))
     ));
+    assert_eq!(
+        conflict_on(apply(
+            &mut incident,
+            &alice,
+            Change::WriteOutput { stage: Stage::Test, output: "late".into(), outcome: None },
+            23
+        )),
+        Some("stage"),
+        "an output typed for a stage the investigation has left is refused"
+    );
     apply(
         &mut incident,
         &alice,
         Change::WriteOutput {
+            stage: Stage::Cure,
             output: "Pool restored to 50".into(),
             outcome: Some(CureOutcome::FullyWorking),
         },
@@ -461,6 +478,11 @@ fn criteria_and_playbooks_say_whether_an_alert_needs_an_incident() {
             ("Data at risk", None)
         ]
     );
+    assert!(DeclarationCriteria::parse(15, 3).is_ok());
+    let fields: Vec<String> =
+        DeclarationCriteria::parse(0, 101).unwrap_err().0.into_iter().map(|f| f.field).collect();
+    assert_eq!(fields, ["investigation_minutes", "services_affected"]);
+    assert_eq!(Playbook::parse("Disk", " ", "").unwrap_err().0.len(), 2, "matches and steps are required");
     let playbook = Playbook {
         id: crate::ids::PlaybookId("p".into()),
         service_id: alert.service_id.clone(),

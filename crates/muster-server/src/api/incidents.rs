@@ -8,8 +8,12 @@ use axum::{
     http::StatusCode,
     routing::{delete, get, post, put},
 };
-use muster_core::incident::{
-    Change, DocumentDiff, DocumentRevision, Incident, StakeholderUpdate, TimelineEntry,
+use muster_core::{
+    ids::{AlertId, PlaybookId, ServiceId},
+    incident::{
+        Change, DeclarationCriteria, DocumentDiff, DocumentRevision, Incident, Playbook, StakeholderUpdate,
+        TimelineEntry,
+    },
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -18,8 +22,8 @@ use crate::{
     auth::Caller,
     error::ApiResult,
     incidents::{
-        self, DeclareIncident, EditDocument, IncidentPage, IncidentQuery, IncidentView, PublicIncident,
-        RoleStep, SeverityMeaning,
+        self, Assessment, CreatePlaybook, DeclareIncident, EditDocument, IncidentPage, IncidentQuery,
+        IncidentView, PublicIncident, RoleStep, SeverityMeaning,
     },
     json::{ApiJson, ApiQuery},
     state::AppState,
@@ -53,6 +57,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/incidents/{id}/alerts", post(link_alert))
         .route("/api/v1/incidents/{id}/updates", get(updates).post(post_update))
         .route("/api/v1/status", get(status))
+        .route("/api/v1/alerts/{id}/assessment", get(assessment))
+        .route("/api/v1/services/{id}/playbooks", get(playbooks).post(create_playbook))
+        .route("/api/v1/services/{id}/playbooks/{playbook_id}", delete(delete_playbook))
+        .route("/api/v1/services/{id}/declaration-criteria", get(criteria).put(set_criteria))
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", params(IncidentQuery),
@@ -263,7 +271,9 @@ pub async fn move_stage(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WriteOutput {
-    /// The current stage's output.
+    /// The stage the output is for; it must be the current stage (the default).
+    pub stage: Option<String>,
+    /// The stage's output.
     pub output: String,
     /// Cure only: `fully_working`, `mitigated_with_known_fix` or `mitigated_with_monitoring`.
     pub outcome: Option<String>,
@@ -277,11 +287,15 @@ pub async fn write_output(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<WriteOutput>,
 ) -> ApiResult<Json<Incident>> {
-    let change = Change::WriteOutput {
-        output: body.output,
-        outcome: incidents::parse_outcome(body.outcome.as_deref())?,
-    };
-    Ok(Json(incidents::change(&state, &caller, &id, change).await?))
+    let written = incidents::write_output(
+        &state,
+        &caller,
+        &id,
+        body.stage.as_deref(),
+        body.output,
+        body.outcome.as_deref(),
+    );
+    Ok(Json(written.await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -514,4 +528,71 @@ pub async fn post_update(
     responses((status = 200, body = Vec<PublicIncident>)))]
 pub async fn status(State(state): State<AppState>) -> ApiResult<Json<Vec<PublicIncident>>> {
     Ok(Json(incidents::public_status(&state).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/alerts/{id}/assessment", tag = "incidents", params(("id" = String, Path)),
+    description = "Is it an incident? The service's playbooks that match the alert, its declaration criteria and which are met, whether the responder should be prompted to declare, and the incidents the alert is linked to.",
+    responses((status = 200, body = Assessment), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn assessment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Assessment>> {
+    Ok(Json(incidents::assess(&state, &caller, &AlertId(id)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/services/{id}/playbooks", tag = "incidents", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<Playbook>)), security(("bearer" = [])))]
+pub async fn playbooks(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<Playbook>>> {
+    Ok(Json(incidents::playbooks(&state, &caller, &ServiceId(id)).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/services/{id}/playbooks", tag = "incidents", params(("id" = String, Path)),
+    request_body = CreatePlaybook, description = "Adds a standard-response playbook: alerts that match it are handled by its steps, without an incident.",
+    responses((status = 201, body = Playbook), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn create_playbook(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CreatePlaybook>,
+) -> ApiResult<(StatusCode, Json<Playbook>)> {
+    Ok((StatusCode::CREATED, Json(incidents::create_playbook(&state, &caller, &ServiceId(id), body).await?)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/services/{id}/playbooks/{playbook_id}", tag = "incidents",
+    params(("id" = String, Path), ("playbook_id" = String, Path)),
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn delete_playbook(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, playbook_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    incidents::delete_playbook(&state, &caller, &ServiceId(id), &PlaybookId(playbook_id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/services/{id}/declaration-criteria", tag = "incidents", params(("id" = String, Path)),
+    responses((status = 200, body = DeclarationCriteria)), security(("bearer" = [])))]
+pub async fn criteria(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<DeclarationCriteria>> {
+    Ok(Json(incidents::criteria(&state, &caller, &ServiceId(id)).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/services/{id}/declaration-criteria", tag = "incidents", params(("id" = String, Path)),
+    request_body = DeclarationCriteria,
+    responses((status = 200, body = DeclarationCriteria), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn set_criteria(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DeclarationCriteria>,
+) -> ApiResult<Json<DeclarationCriteria>> {
+    Ok(Json(incidents::set_criteria(&state, &caller, &ServiceId(id), body).await?))
 }

@@ -18,12 +18,14 @@ use muster_store::AlertAction;
 use serde::Deserialize;
 
 use super::{
-    CsrfForm, Layout, NoFields, SignedIn, UiResult, form_errors, form_status, non_empty, render, see_other,
+    CsrfForm, Layout, NoFields, SignedIn, UiResult, form_errors, form_status, non_empty, query_string,
+    render, see_other,
 };
 use crate::{
     alerts::{self, AlertQuery},
     auth::Caller,
     error::ApiError,
+    incidents,
     paging::{self, PageView},
     schedules::Names,
     state::AppState,
@@ -36,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/alerts/{id}/acknowledge", post(acknowledge))
         .route("/alerts/{id}/resolve", post(resolve))
         .route("/alerts/{id}/notes", post(add_note))
+        .route("/alerts/{id}/incident", post(link_to_incident))
 }
 
 /// The list's filters as the form sends them; `status=open` means triggered or acknowledged.
@@ -71,11 +74,6 @@ struct AlertsPage {
     /// The next page with the same filters.
     next_url: Option<String>,
     errors: Vec<FieldError>,
-}
-
-fn query_string(pairs: &[(&str, &str)]) -> String {
-    serde_urlencoded::to_string(pairs.iter().filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>())
-        .unwrap_or_default()
 }
 
 async fn list(
@@ -147,6 +145,10 @@ struct AlertPage {
     paging: Option<PageView>,
     /// Names of the people in the delivery log.
     names: Names,
+    assessment: incidents::Assessment,
+    /// Open incidents the alert could be linked to.
+    open_incidents: Vec<muster_core::incident::Incident>,
+    can_declare: bool,
     errors: Vec<FieldError>,
 }
 
@@ -167,6 +169,15 @@ async fn alert_page(
     let paging = paging::page_of_alert(state, caller, id).await?;
     let people = paging.iter().flat_map(|p| p.notifications.iter().map(|n| n.user_id.clone())).collect();
     let names = Names::of(state, people).await?;
+    let assessment = incidents::assess(state, caller, id).await?;
+    let open_query =
+        incidents::IncidentQuery { state: Some("open".into()), ..incidents::IncidentQuery::default() };
+    let open_incidents = incidents::list(state, caller, &open_query)
+        .await?
+        .incidents
+        .into_iter()
+        .filter(|i| !i.alerts.contains(id))
+        .collect();
     let details = match &found.alert.details {
         serde_json::Value::Null => String::new(),
         value => serde_json::to_string_pretty(value).unwrap_or_default(),
@@ -181,6 +192,9 @@ async fn alert_page(
         details,
         paging,
         names,
+        assessment,
+        open_incidents,
+        can_declare: caller.user.role.allows(Permission::RespondToIncidents),
         errors: errors.clone(),
     };
     render(form_status(&errors), &view)
@@ -234,6 +248,24 @@ async fn add_note(
     let id = AlertId(id);
     match alerts::add_note(&state, &caller, &id, &form.text).await {
         Ok(_) => Ok(see_other(&format!("/alerts/{id}"), "note-added")),
+        Err(error) => alert_page(&state, &caller, &id, None, form_errors(error)?).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct IncidentForm {
+    #[serde(default)]
+    incident: String,
+}
+
+async fn link_to_incident(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { caller, form }: CsrfForm<IncidentForm>,
+) -> UiResult {
+    let id = AlertId(id);
+    match incidents::link_alert(&state, &caller, &form.incident, id.as_str()).await {
+        Ok(_) => Ok(see_other(&format!("/alerts/{id}"), "alert-linked")),
         Err(error) => alert_page(&state, &caller, &id, None, form_errors(error)?).await,
     }
 }

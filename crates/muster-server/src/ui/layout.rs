@@ -31,6 +31,11 @@ impl Layout {
         }
     }
 
+    /// The time the page was made, for "overdue" and "in an hour".
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
     pub fn is_admin(&self) -> bool {
         self.viewer.role == Role::Admin
     }
@@ -133,6 +138,25 @@ fn notice(done: &str) -> Option<&'static str> {
         "policy-saved" => "Escalation policy saved as a new version; pages already running keep theirs.",
         "policy-deleted" => "Escalation policy deleted.",
         "escalation-saved" => "Escalation settings saved.",
+        "incident-declared" => "Incident declared. You are Incident Commander until you hand command on.",
+        "role-offered" => "Role offered; it changes hands when they accept.",
+        "role-accepted" => "You hold the role now; the timeline records the hand-off.",
+        "role-declined" => "Offer declined.",
+        "offer-withdrawn" => "Offer withdrawn.",
+        "investigator-added" => "Investigator added.",
+        "investigator-removed" => "Investigator removed.",
+        "stage-moved" => "Investigation stage changed.",
+        "output-saved" => "Stage output saved.",
+        "tactic-saved" => "Checklist saved.",
+        "hypothesis-proposed" => "Hypothesis added to the shortlist.",
+        "hypothesis-judged" => "Hypothesis judged.",
+        "state-changed" => "Incident state changed.",
+        "severity-changed" => "Severity changed.",
+        "document-saved" => "Document saved as a new revision.",
+        "update-posted" => "Stakeholder update posted.",
+        "incident-note-added" => "Note added to the timeline.",
+        "alert-linked" => "Alert linked to the incident.",
+        "entry-pinned" => "Timeline entry updated.",
         _ => return None,
     })
 }

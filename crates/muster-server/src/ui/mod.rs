@@ -7,6 +7,7 @@
 
 mod alerts;
 mod escalation;
+mod incidents;
 mod layout;
 mod notifications;
 mod respond;
@@ -56,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .merge(respond::router())
         .merge(notifications::router())
         .merge(escalation::router())
+        .merge(incidents::router())
 }
 
 /// A signed-in person; anyone else is sent to the sign-in page and brought back afterwards.
@@ -216,6 +218,12 @@ fn urlencode(value: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A list page's query string: its filters and cursor, leaving out the empty ones.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs.iter().filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>())
+        .unwrap_or_default()
+}
+
 /// An empty optional form value means "none".
 pub fn non_empty(value: &str) -> Option<String> {
     let trimmed = value.trim();
@@ -240,13 +248,13 @@ const STATIC_FILES: &[StaticFile] = &[
         bytes: include_bytes!("../../static/htmx-2.0.11.min.js"),
     },
     StaticFile {
-        name: "htmx-ext-sse-2.2.4.js",
+        name: "muster-live.js",
         content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../../static/htmx-ext-sse-2.2.4.js"),
+        bytes: include_bytes!("../../static/muster-live.js"),
     },
 ];
 
-/// Assets are compiled into the binary; their names carry versions, so they may be cached long.
+/// Assets are compiled into the binary and may be cached for a day; htmx's name carries its version.
 async fn static_file(Path(file): Path<String>) -> Response {
     match STATIC_FILES.iter().find(|f| f.name == file) {
         Some(f) => (

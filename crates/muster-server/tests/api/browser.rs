@@ -238,3 +238,104 @@ async fn an_alert_from_a_monitor_appears_live_and_is_acknowledged_with_one_click
     browser.screenshot("alert").await;
     browser.quit().await;
 }
+
+impl WebDriver {
+    async fn sign_in(&self, app: &TestApp, email: &str, path: &str) {
+        self.go(&format!("{}{path}", app.address)).await;
+        self.type_into("input[name=email]", email).await;
+        self.type_into("input[name=password]", PASSWORD).await;
+        self.click("button[type=submit]").await;
+    }
+
+    /// Writes the current stage's output and waits until the page shows it saved.
+    async fn write_output(&self, output: &str) {
+        self.type_into("form[action$='/stage/output'] textarea[name=output]", output).await;
+        self.click("form[action$='/stage/output'] button[type=submit]").await;
+        self.wait_for_text("#output-text", output).await;
+    }
+
+    async fn move_on(&self, to: &str) {
+        self.click("#move-next").await;
+        self.wait_for_text("#current-stage", to).await;
+    }
+}
+
+#[tokio::test]
+async fn two_people_run_an_incident_and_each_sees_the_others_changes_live() {
+    let Some(ada_browser) = WebDriver::start("two_people_run_an_incident (Ada)").await else {
+        return;
+    };
+    let Some(bo_browser) = WebDriver::start("two_people_run_an_incident (Bo)").await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    app.person("Ada Lovelace", muster_core::user::Role::Responder).await;
+    let bo = app.person("Bo Diddley", muster_core::user::Role::Responder).await;
+    let monitor = app.monitored_service("Checkout", "generic").await;
+    let alert = app.trigger(&monitor, "Checkout 5xx at 12%").await;
+
+    // Ada declares from the alert.
+    ada_browser.sign_in(&app, "ada.lovelace@example.com", &format!("/alerts/{alert}")).await;
+    ada_browser.wait_for_text("#assessment", "Declare incident").await;
+    ada_browser.click("#declare-incident").await;
+    ada_browser.wait_for_text("h1", "Declare an incident").await;
+    ada_browser.type_into("input[name=title]", "Checkout failing for card payments").await;
+    ada_browser.click("input[name=customer_facing]").await;
+    ada_browser.click("form[action='/incidents'] button[type=submit]").await;
+    ada_browser.wait_for_text("h1", "Incident 1: Checkout failing").await;
+    ada_browser.wait_for_text("#holder-commander", "Ada Lovelace").await;
+
+    // Bo opens the room; Ada offers him command, which he sees without reloading.
+    bo_browser.sign_in(&app, "bo.diddley@example.com", "/incidents/1").await;
+    bo_browser.wait_for_text("#holder-commander", "Ada Lovelace").await;
+    ada_browser.click(&format!("#offer-form select[name=user_id] option[value='{}']", bo.id)).await;
+    ada_browser.click("#offer-form button[type=submit]").await;
+    bo_browser.wait_for_text("#holder-commander", "Offered to Bo Diddley by Ada Lovelace").await;
+    bo_browser.wait_for_text("#holder-commander", "Ada Lovelace stays in command until accepted").await;
+    bo_browser.screenshot("incident-offer").await;
+    bo_browser.click("form[action$='/roles/commander/accept'] button").await;
+    bo_browser.wait_for_text(".notice", "You hold the role now").await;
+    ada_browser.wait_for_text("#holder-commander", "Bo Diddley").await;
+
+    // Bo, now in command, appoints Ada as Ops Lead; she accepts.
+    bo_browser.click("#offer-form select[name=role] option[value='ops_lead']").await;
+    bo_browser.click("#offer-form button[type=submit]").await;
+    ada_browser.wait_for_text("#holder-ops_lead", "Offered to Ada Lovelace by Bo Diddley").await;
+    ada_browser.click("form[action$='/roles/ops_lead/accept'] button").await;
+    bo_browser.wait_for_text("#holder-ops_lead", "Ada Lovelace").await;
+
+    // Ada runs the investigation through to cure; Bo's page follows each stage.
+    ada_browser.write_output("Failed over to the second region; errors under 1%").await;
+    ada_browser.move_on("Examine").await;
+    bo_browser.wait_for_text("#current-stage", "Examine").await;
+    ada_browser.write_output("Connection pool exhausted since the 10:02 deploy").await;
+    ada_browser.move_on("Diagnose").await;
+    ada_browser
+        .type_into("form[action$='/hypotheses'] input[name=statement]", "The deploy halved the pool size")
+        .await;
+    ada_browser.click("form[action$='/hypotheses'] button[type=submit]").await;
+    bo_browser.wait_for_text("#hypothesis-1", "The deploy halved the pool size").await;
+    ada_browser.move_on("Test").await;
+    ada_browser
+        .type_into("form[action$='/verdict'] input[name=evidence]", "config diff shows 50 to 25")
+        .await;
+    ada_browser.click("form[action$='/verdict'] button[value=confirmed]").await;
+    bo_browser.wait_for_text("#hypothesis-1", "confirmed").await;
+    ada_browser.write_output("Confident: the pool change matches the start time exactly").await;
+    ada_browser.move_on("Cure").await;
+    ada_browser.click("input[name=outcome][value=fully_working]").await;
+    ada_browser.write_output("Pool restored to 50; a config check now runs in CI").await;
+    bo_browser.wait_for_text("#current-stage", "Cure").await;
+    bo_browser.wait_for_text("#output-text", "Pool restored to 50").await;
+    bo_browser
+        .wait_for_text("#timeline", "Ada Lovelace accepted Ops Lead: \"I confirm I am now the OL\"")
+        .await;
+    bo_browser.screenshot("incident-room").await;
+
+    // Bo resolves; Ada's page shows it.
+    bo_browser.click("form[action$='/state'] input[value=resolved] + button").await;
+    ada_browser.wait_for_text("#incident-state", "resolved").await;
+    ada_browser.screenshot("incident-resolved").await;
+    ada_browser.quit().await;
+    bo_browser.quit().await;
+}
