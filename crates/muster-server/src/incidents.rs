@@ -538,18 +538,29 @@ pub struct PublicUpdate {
 /// How long a resolved incident stays on the status page.
 const RESOLVED_SHOWN_FOR: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
 
-/// The public status page: open incidents that have a public update, and those resolved in the
-/// last day, each with its public updates only. Needs no sign-in, so it shows nothing else.
-pub async fn public_status(state: &AppState) -> ApiResult<Vec<PublicIncident>> {
-    let now = state.now();
-    let incidents = state.store.status_page_incidents(now - RESOLVED_SHOWN_FOR).await?;
-    let mut shown = Vec::new();
+/// The incidents a status page lists (open ones and those resolved in the last day) with their
+/// stakeholder updates, newest first; only public updates when `public_only`.
+async fn status_board(
+    state: &AppState,
+    public_only: bool,
+) -> ApiResult<Vec<(Incident, Vec<StakeholderUpdate>)>> {
+    let incidents = state.store.status_page_incidents(state.now() - RESOLVED_SHOWN_FOR).await?;
+    let mut board = Vec::with_capacity(incidents.len());
     for incident in incidents {
-        let updates = state.store.stakeholder_updates(&incident.id, true).await?;
-        if updates.is_empty() {
-            continue;
-        }
-        shown.push(PublicIncident {
+        let updates = state.store.stakeholder_updates(&incident.id, public_only).await?;
+        board.push((incident, updates));
+    }
+    Ok(board)
+}
+
+/// The public status page: the incidents that have a public update, each with its public
+/// updates only. Needs no sign-in, so it shows nothing else: no people, no internal updates.
+pub async fn public_status(state: &AppState) -> ApiResult<Vec<PublicIncident>> {
+    Ok(status_board(state, true)
+        .await?
+        .into_iter()
+        .filter(|(_, updates)| !updates.is_empty())
+        .map(|(incident, updates)| PublicIncident {
             number: incident.number,
             title: incident.title,
             severity: incident.severity,
@@ -560,9 +571,17 @@ pub async fn public_status(state: &AppState) -> ApiResult<Vec<PublicIncident>> {
                 .into_iter()
                 .map(|u| PublicUpdate { state: u.state, body: u.body, posted_at: u.posted_at })
                 .collect(),
-        });
-    }
-    Ok(shown)
+        })
+        .collect())
+}
+
+/// The stakeholders' view: every listed incident with all its updates, internal ones too.
+pub async fn internal_status(
+    state: &AppState,
+    caller: &Caller,
+) -> ApiResult<Vec<(Incident, Vec<StakeholderUpdate>)>> {
+    caller.require(Permission::ReadIncidents, "read incidents")?;
+    status_board(state, false).await
 }
 
 /// A severity and what it means, for pickers and the CLI.

@@ -16,6 +16,7 @@ mod service_alerts;
 mod services;
 mod session;
 mod settings;
+mod status;
 mod teams;
 mod users;
 
@@ -58,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .merge(notifications::router())
         .merge(escalation::router())
         .merge(incidents::router())
+        .merge(status::router())
 }
 
 /// A signed-in person; anyone else is sent to the sign-in page and brought back afterwards.

@@ -280,6 +280,14 @@ async fn the_public_status_page_shows_only_public_updates_without_sign_in() {
     assert!(shown.contains("Some payments fail"));
     assert!(!shown.contains("deploy 4411"), "internal updates stay internal: {shown}");
     assert!(!shown.contains("Ada"), "no names on the public page");
+    let page = d.app.api(Method::GET, "/status", None, None).await;
+    let html = page.body.as_str().expect("an HTML page").to_owned();
+    assert!(html.contains("Some payments fail") && html.contains("Checkout failing"), "{html}");
+    assert!(!html.contains("deploy 4411") && !html.contains("Ada"), "the HTML page is as public as the JSON");
+    let sam = d.app.person("Sam", Role::Stakeholder).await;
+    let browser = d.app.sign_in(&sam.email).await;
+    let internal = browser.get("/status/internal").await;
+    assert!(internal.text.contains("deploy 4411"), "stakeholders read the internal updates too");
     let view = d.read(&d.bo).await;
     assert_eq!(view["update_overdue"], false);
     d.app.advance(jiff::SignedDuration::from_mins(61));
