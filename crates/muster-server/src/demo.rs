@@ -1,7 +1,8 @@
 //! `muster serve --demo`: a realistic example organisation so that a newcomer sees a populated
 //! product at once: two teams, eight people in several time zones, four services with keys, and
 //! the seed's schedule designs (three tiers, follow-the-sun, a weekly rotation), and a morning's
-//! alerts with a maintenance window and a heartbeat.
+//! alerts with a maintenance window and a heartbeat, and two incidents: one resolved this morning
+//! and one open now.
 //!
 //! Seeding is idempotent in the way that matters: it runs only while the database has no teams and
 //! no services, keeps users who already exist (such as an admin made with `muster user create`),
@@ -140,7 +141,7 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Seeded, StoreError> {
     seed_escalation(store, &service_ids, platform.ok_or(StoreError::NotFound("team"))?, now).await?;
     seed_alerts(store, &service_ids, now).await?;
     eprintln!(
-        "Demo data loaded: 2 teams, 8 people, 4 services, 5 schedules, an escalation policy, alerts, a maintenance window and a heartbeat.\nSign in as {DEMO_ADMIN} (admin) or any other demo person, password {DEMO_PASSWORD}."
+        "Demo data loaded: 2 teams, 8 people, 4 services, 5 schedules, an escalation policy, alerts, a maintenance window, a heartbeat and two incidents.\nSign in as {DEMO_ADMIN} (admin) or any other demo person, password {DEMO_PASSWORD}."
     );
     Ok(Seeded::Created)
 }
@@ -253,6 +254,8 @@ async fn seed_alerts(store: &Store, services: &[ServiceId], now: Timestamp) -> R
             ),
         ])
         .await?;
+    let latency_alert = outcomes[0].alert_id().cloned();
+    let error_rate_alert = outcomes[2].alert_id().cloned();
     if let Some(error_rate) = outcomes[2].alert_id() {
         let grace = ActedBy::user(store.find_user_by_email("grace@muster.example").await?.id, "Grace Hopper");
         store.act_on_alert(error_rate, AlertAction::Acknowledge, &grace, minutes_ago(9)).await?;
@@ -268,6 +271,221 @@ async fn seed_alerts(store: &Store, services: &[ServiceId], now: Timestamp) -> R
     let heartbeat =
         NewHeartbeat::parse("Nightly ledger backup", Some(24 * 3600)).map_err(StoreError::Invalid)?;
     store.create_heartbeat(&services[3], &heartbeat, &new_integration_key(), &DEMO, now).await?;
+    if let (Some(latency), Some(error_rate)) = (latency_alert, error_rate_alert) {
+        seed_incidents(store, latency, error_rate, now).await?;
+    }
+    Ok(())
+}
+
+/// Two incidents: the morning's latency, handed off, investigated to the cure and resolved; and
+/// the error rate now, with its leads appointed, two hypotheses on the shortlist, stakeholder
+/// updates, and command on offer to Ada.
+async fn seed_incidents(
+    store: &Store,
+    latency: muster_core::ids::AlertId,
+    error_rate: muster_core::ids::AlertId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    use muster_core::incident::{
+        Change, CureOutcome, Declaration, HypothesisVerdict, IncidentState, Role as IncidentRole, Stage,
+        StakeholderAudience, UpdateCadence,
+    };
+    let at = |m: i64| now - SignedDuration::from_mins(m);
+    let cadence = UpdateCadence::default();
+    let mut who = std::collections::HashMap::new();
+    for name in ["ada", "grace", "tomas", "sam", "priya"] {
+        let user = store.find_user_by_email(&format!("{name}@muster.example")).await?;
+        who.insert(name, store.participant(&user.id).await?);
+    }
+    let p = |name: &str| who[name].clone();
+
+    let declaration = Declaration::parse(
+        "Checkout slow after the pricing deploy",
+        "sev3",
+        vec![],
+        (true, false),
+        vec![latency],
+        None,
+    )
+    .map_err(StoreError::Invalid)?;
+    let morning = store.declare_incident(declaration, &p("grace"), &cadence, at(135)).await?;
+    let id = morning.id.clone();
+    let steps: Vec<(&str, Change, i64)> = vec![
+        ("grace", Change::OfferRole { role: IncidentRole::Commander, to: p("sam") }, 133),
+        ("sam", Change::AcceptOffer { role: IncidentRole::Commander }, 132),
+        ("sam", Change::AddInvestigator { person: p("grace") }, 131),
+        (
+            "sam",
+            Change::WriteOutput {
+                stage: Stage::Triage,
+                output: "Scaled checkout from 6 to 10 pods; p99 back under 1.5 s.".into(),
+                outcome: None,
+            },
+            128,
+        ),
+        ("sam", Change::MoveStage { stage: Stage::Examine }, 127),
+        (
+            "sam",
+            Change::WriteOutput {
+                stage: Stage::Examine,
+                output: "p99 rose at 07:10, with the pricing 4.11 deploy; CPU on checkout doubled.".into(),
+                outcome: None,
+            },
+            120,
+        ),
+        ("sam", Change::MoveStage { stage: Stage::Diagnose }, 119),
+        (
+            "sam",
+            Change::ProposeHypothesis {
+                statement: "The new price rules are evaluated per cart line instead of once per cart".into(),
+            },
+            117,
+        ),
+        (
+            "grace",
+            Change::ProposeHypothesis { statement: "The price cache is cold after the deploy".into() },
+            116,
+        ),
+        ("sam", Change::MoveStage { stage: Stage::Test }, 115),
+        (
+            "grace",
+            Change::JudgeHypothesis {
+                number: 2,
+                verdict: HypothesisVerdict::Refuted,
+                evidence: "Cache hit rate was 97% throughout.".into(),
+            },
+            110,
+        ),
+        (
+            "sam",
+            Change::JudgeHypothesis {
+                number: 1,
+                verdict: HypothesisVerdict::Confirmed,
+                evidence: "A profile shows 80% of CPU in PriceRule::apply, called once per line.".into(),
+            },
+            106,
+        ),
+        (
+            "sam",
+            Change::WriteOutput {
+                stage: Stage::Test,
+                output: "Confident: the profile and the deploy time agree.".into(),
+                outcome: None,
+            },
+            105,
+        ),
+        ("sam", Change::MoveStage { stage: Stage::Cure }, 104),
+        (
+            "sam",
+            Change::WriteOutput {
+                stage: Stage::Cure,
+                output: "Rolled pricing back to 4.10; fix (evaluate once per cart) in review.".into(),
+                outcome: Some(CureOutcome::MitigatedWithKnownFix),
+            },
+            100,
+        ),
+        ("sam", Change::SetState { state: IncidentState::Monitoring }, 100),
+        ("sam", Change::SetState { state: IncidentState::Resolved }, 95),
+    ];
+    for (name, change, minutes) in steps {
+        store.change_incident(&id, &p(name), change, &cadence, at(minutes)).await?;
+    }
+    store
+        .post_stakeholder_update(
+            &id,
+            &p("sam"),
+            StakeholderAudience::Public,
+            "Checkout is slower than usual; we are on it.",
+            &cadence,
+            at(125),
+        )
+        .await?;
+
+    let declaration = Declaration::parse(
+        "Checkout errors after release 4.12",
+        "sev2",
+        vec![],
+        (true, false),
+        vec![error_rate],
+        None,
+    )
+    .map_err(StoreError::Invalid)?;
+    let open = store.declare_incident(declaration, &p("grace"), &cadence, at(8)).await?;
+    let id = open.id.clone();
+    let steps: Vec<(&str, Change, i64)> = vec![
+        ("grace", Change::OfferRole { role: IncidentRole::CommsLead, to: p("tomas") }, 8),
+        ("tomas", Change::AcceptOffer { role: IncidentRole::CommsLead }, 7),
+        ("grace", Change::OfferRole { role: IncidentRole::OpsLead, to: p("sam") }, 7),
+        ("sam", Change::AcceptOffer { role: IncidentRole::OpsLead }, 7),
+        ("sam", Change::AddInvestigator { person: p("priya") }, 6),
+        ("sam", Change::CheckTactic { stage: Stage::Triage, tactic: 1, checked: true }, 6),
+        (
+            "sam",
+            Change::WriteOutput {
+                stage: Stage::Triage,
+                output:
+                    "Half the traffic re-routed to eu-central, which still runs 4.11; errors down to 1.2%."
+                        .into(),
+                outcome: None,
+            },
+            5,
+        ),
+        ("sam", Change::MoveStage { stage: Stage::Examine }, 5),
+        ("priya", Change::CheckTactic { stage: Stage::Examine, tactic: 1, checked: true }, 4),
+        (
+            "sam",
+            Change::WriteOutput {
+                stage: Stage::Examine,
+                output: "5xx come from the new pricing cache client timing out against Redis.".into(),
+                outcome: None,
+            },
+            3,
+        ),
+        ("sam", Change::MoveStage { stage: Stage::Diagnose }, 3),
+        (
+            "priya",
+            Change::ProposeHypothesis {
+                statement: "The cache client's pool is too small for peak traffic".into(),
+            },
+            2,
+        ),
+        (
+            "sam",
+            Change::ProposeHypothesis {
+                statement: "Redis is evicting under memory pressure since 4.12 added keys".into(),
+            },
+            2,
+        ),
+        ("grace", Change::OfferRole { role: IncidentRole::Commander, to: p("ada") }, 1),
+        ("priya", Change::AddNote { text: "Redis memory at 94% on the primary.".into() }, 1),
+    ];
+    for (name, change, minutes) in steps {
+        store.change_incident(&id, &p(name), change, &cadence, at(minutes)).await?;
+    }
+    store
+        .post_stakeholder_update(
+            &id,
+            &p("tomas"),
+            StakeholderAudience::Internal,
+            "Release 4.12 is being rolled back in eu-west; support should expect card-payment complaints.",
+            &cadence,
+            at(6),
+        )
+        .await?;
+    store
+        .post_stakeholder_update(
+            &id,
+            &p("tomas"),
+            StakeholderAudience::Public,
+            "Some card payments fail at checkout. We are working on a fix.",
+            &cadence,
+            at(5),
+        )
+        .await?;
+    let timeline = store.incident_timeline(&id).await?;
+    if let Some(declared) = timeline.first() {
+        store.pin_timeline_entry(&id, &declared.id, true, &p("grace"), &cadence, at(1)).await?;
+    }
     Ok(())
 }
 

@@ -62,6 +62,29 @@ async fn the_demo_fills_an_empty_database_and_keeps_an_existing_admin() {
         let escalation = app.store.service_escalation(&service.id).await.expect("escalation");
         assert_eq!(escalation.policy_name.as_deref(), Some("Default"), "{} pages", service.name);
     }
+
+    let resolved = app.get("/api/v1/incidents/1", &app.admin_token).await.body;
+    assert_eq!(
+        (resolved["state"].as_str(), resolved["command"]["commander"]["name"].as_str()),
+        (Some("resolved"), Some("Sam Okafor"))
+    );
+    assert_eq!(resolved["investigation"]["cure_outcome"], "mitigated_with_known_fix");
+    assert_eq!(resolved["hypotheses"][0]["verdict"], "confirmed");
+    let open = app.get("/api/v1/incidents/2", &app.admin_token).await.body;
+    assert_eq!(open["state"], "investigating");
+    assert_eq!(open["investigation"]["stage"], "diagnose");
+    assert_eq!(open["command"]["offers"][0]["to"]["name"], "Ada Lovelace", "command is on offer to Ada");
+    let timeline = app.get("/api/v1/incidents/2/timeline", &app.admin_token).await.body;
+    let entries = timeline.as_array().expect("a timeline");
+    assert!(entries.len() >= 15, "a rich timeline: {}", entries.len());
+    assert!(entries[0]["pinned"].as_bool().unwrap_or(false));
+    let status = app.api(reqwest::Method::GET, "/api/v1/status", None, None).await.body;
+    assert_eq!(status.as_array().map(Vec::len), Some(2), "both have public updates: {status}");
+    let ada = Browser::new(&app.address);
+    ada.try_sign_in(DEMO_ADMIN, demo::DEMO_PASSWORD).await;
+    let room = ada.get("/incidents/2").await;
+    assert_eq!(room.status, StatusCode::OK);
+    assert!(room.text.contains("I confirm I am now the IC"), "Ada is offered command in the room");
 }
 
 #[tokio::test]
