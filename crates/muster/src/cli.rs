@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use muster_core::user::Role;
 use muster_server::config::{self, Config};
 
-use crate::{alert, client::ClientSettings, console, oncall, page, remote};
+use crate::{alert, client::ClientSettings, console, incident, oncall, page, remote};
 
 #[derive(Debug, Parser)]
 #[command(name = "muster", version, about = "Muster: on-call, incidents and postmortems in one binary.")]
@@ -74,6 +74,93 @@ enum Command {
     /// Pages: an alert's escalation and delivery log, undelivered notifications, tests.
     #[command(subcommand)]
     Page(PageCommand),
+    /// Incidents, through the server. Name an incident by its number or id.
+    #[command(subcommand)]
+    Incident(IncidentCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum IncidentCommand {
+    /// Declare an incident from alerts, or from a problem report (--expected and --actual).
+    Declare {
+        #[arg(long)]
+        title: String,
+        /// sev1 (critical), sev2 (major), sev3 (minor) or sev4 (low).
+        #[arg(long, default_value = "sev2")]
+        severity: String,
+        /// An alert it grows from (repeat for several).
+        #[arg(long = "alert")]
+        alerts: Vec<String>,
+        /// An affected service's id, besides the alerts' (repeat for several).
+        #[arg(long = "service")]
+        services: Vec<String>,
+        /// Customers can see the problem.
+        #[arg(long)]
+        customer_facing: bool,
+        /// Data could be lost, leaked or corrupted.
+        #[arg(long)]
+        data_impact: bool,
+        /// Problem report: what should happen.
+        #[arg(long)]
+        expected: Option<String>,
+        /// Problem report: what happens instead.
+        #[arg(long)]
+        actual: Option<String>,
+        /// Problem report: how to make it happen.
+        #[arg(long)]
+        reproduce: Option<String>,
+    },
+    /// List incidents, most recently declared first.
+    List {
+        /// open, resolved or all.
+        #[arg(long, default_value = "open")]
+        state: String,
+        /// Continue after a previous page (printed at its end).
+        #[arg(long)]
+        cursor: Option<String>,
+        /// How many to show (1 to 200).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Show an incident: command, stage, and its timeline.
+    Show { incident: String },
+    /// Hand off a role: offer it to someone, or accept, decline or withdraw an offer.
+    Role {
+        incident: String,
+        /// commander, comms_lead or ops_lead.
+        role: String,
+        /// offer, accept, decline or withdraw.
+        action: String,
+        /// Whom to offer the role to (their user id); for offer only.
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Write the current stage's output and/or move the investigation (triage, examine, diagnose,
+    /// test, cure).
+    Stage {
+        incident: String,
+        /// The current stage's output.
+        #[arg(long)]
+        output: Option<String>,
+        /// Cure only: fully_working, mitigated_with_known_fix or mitigated_with_monitoring.
+        #[arg(long)]
+        outcome: Option<String>,
+        /// The stage to move to: the next one, or any earlier one.
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Add a note to the timeline.
+    Note { incident: String, text: String },
+    /// Post a stakeholder update.
+    Update {
+        incident: String,
+        text: String,
+        /// internal or public (also on the status page).
+        #[arg(long, default_value = "internal")]
+        audience: String,
+    },
+    /// Resolve the incident; the cure output must be written.
+    Resolve { incident: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -288,6 +375,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let json = cli.json;
     match cli.command {
         Command::Alert(command) => alert_command(&settings()?, command, json).await,
+        Command::Incident(command) => incident_command(&settings()?, command, json).await,
         Command::Page(command) => {
             let settings = settings()?;
             match command {
@@ -342,6 +430,64 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Schedule(ScheduleCommand::Override { id, kind, person, cover, start, end }) => {
             let request = oncall::OverrideRequest { kind, person, cover, start, end };
             oncall::add_override(&settings()?, &id, request, json).await
+        }
+    }
+}
+
+async fn incident_command(
+    settings: &ClientSettings,
+    command: IncidentCommand,
+    json: bool,
+) -> anyhow::Result<()> {
+    match command {
+        IncidentCommand::Declare {
+            title,
+            severity,
+            alerts,
+            services,
+            customer_facing,
+            data_impact,
+            expected,
+            actual,
+            reproduce,
+        } => {
+            let new = incident::NewIncident {
+                title,
+                severity,
+                alerts,
+                services,
+                customer_facing,
+                data_impact,
+                expected,
+                actual,
+                reproduce,
+            };
+            incident::declare(settings, new, json).await
+        }
+        IncidentCommand::List { state, cursor, limit } => {
+            incident::list(settings, &state, cursor.as_deref(), limit, json).await
+        }
+        IncidentCommand::Show { incident } => incident::show(settings, &incident, json).await,
+        IncidentCommand::Role { incident, role, action, to } => {
+            let step = match (action.as_str(), to) {
+                ("offer", Some(user)) => incident::RoleStep::Offer { user },
+                ("offer", None) => anyhow::bail!("offer needs --to <user id>"),
+                ("accept", _) => incident::RoleStep::Accept,
+                ("decline", _) => incident::RoleStep::Decline,
+                ("withdraw", _) => incident::RoleStep::Withdraw,
+                (other, _) => anyhow::bail!("{other:?} is not offer, accept, decline or withdraw"),
+            };
+            incident::role(settings, &incident, &role, step, json).await
+        }
+        IncidentCommand::Stage { incident, output, outcome, to } => {
+            incident::stage(settings, &incident, output, outcome, to, json).await
+        }
+        IncidentCommand::Note { incident, text } => incident::note(settings, &incident, &text, json).await,
+        IncidentCommand::Update { incident, text, audience } => {
+            incident::update(settings, &incident, &audience, &text, json).await
+        }
+        IncidentCommand::Resolve { incident } => {
+            incident::set_state(settings, &incident, "resolved", json).await
         }
     }
 }

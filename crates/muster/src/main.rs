@@ -6,6 +6,7 @@ mod alert;
 mod cli;
 mod client;
 mod console;
+mod incident;
 mod oncall;
 mod page;
 mod remote;

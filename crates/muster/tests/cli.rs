@@ -507,3 +507,90 @@ fn a_served_alert_pages_through_its_policy_and_the_page_is_shown_from_the_comman
     let missing = with(&["page", "show", "no-such-alert"]);
     assert!(!missing.status.success() && stderr(&missing).contains("not found"), "{}", stderr(&missing));
 }
+
+#[test]
+fn an_incident_is_declared_handed_off_and_investigated_from_the_command_line() {
+    let workspace = Workspace::new();
+    let token = bootstrap(&workspace);
+    let server = workspace.serve();
+    let run_as = |token: &str, args: &[&str]| {
+        let mut all = vec!["--server", server.url.as_str(), "--token", token];
+        all.extend_from_slice(args);
+        workspace.run(&all)
+    };
+    let with = |args: &[&str]| run_as(&token, args);
+    let created = workspace.run_with_stdin(
+        &[
+            "user",
+            "create",
+            "--email",
+            "bo@example.com",
+            "--name",
+            "Bo Diddley",
+            "--role",
+            "responder",
+            "--password-stdin",
+        ],
+        "correct horse battery\n",
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let bo_token = stdout(&workspace.run(&["token", "create", "--user", "bo@example.com", "--name", "cli"]))
+        .trim()
+        .to_owned();
+    let (_, bo) =
+        http(&server.url, "GET", "/api/v1/users/me", Some(&bo_token), "").expect("the server answers");
+    let bo: serde_json::Value = serde_json::from_str(&bo).expect("JSON");
+    let bo_id = bo["id"].as_str().expect("Bo's id").to_owned();
+
+    let declared = with(&[
+        "incident",
+        "declare",
+        "--title",
+        "Search is slow",
+        "--severity",
+        "sev3",
+        "--expected",
+        "results in 200 ms",
+        "--actual",
+        "results in 8 s",
+    ]);
+    assert!(
+        stdout(&declared).contains("Declared incident 1: Search is slow (SEV3)"),
+        "{}",
+        stderr(&declared)
+    );
+    let offered = with(&["incident", "role", "1", "commander", "offer", "--to", &bo_id]);
+    assert!(stdout(&offered).contains("holds commander until it is accepted"), "{}", stderr(&offered));
+    let accepted = run_as(&bo_token, &["incident", "role", "1", "commander", "accept"]);
+    assert!(stdout(&accepted).contains("commander is held by Bo Diddley"), "{}", stderr(&accepted));
+    let with = |args: &[&str]| run_as(&bo_token, args);
+
+    let stuck = with(&["incident", "stage", "1", "--to", "examine"]);
+    assert!(!stuck.status.success());
+    assert!(stderr(&stuck).contains("write the Triage output before moving on"), "{}", stderr(&stuck));
+    let moved = with(&[
+        "incident",
+        "stage",
+        "1",
+        "--output",
+        "Added two search nodes; p99 is 900 ms",
+        "--to",
+        "examine",
+    ]);
+    assert!(stdout(&moved).contains("Incident 1 is in examine."), "{}", stderr(&moved));
+    let early = with(&["incident", "resolve", "1"]);
+    assert!(!early.status.success() && stderr(&early).contains("cure output"), "{}", stderr(&early));
+    let update =
+        with(&["incident", "update", "1", "Search is slow; we are adding capacity", "--audience", "public"]);
+    assert!(stdout(&update).contains("Posted a public update"), "{}", stderr(&update));
+    let noted = with(&["incident", "note", "1", "Index rebuild started at 09:40"]);
+    assert!(noted.status.success(), "{}", stderr(&noted));
+    let listed = stdout(&with(&["incident", "list"]));
+    assert!(
+        listed.contains("SEV3") && listed.contains("examine") && listed.contains("Bo Diddley"),
+        "{listed}"
+    );
+    let shown = stdout(&with(&["incident", "show", "1"]));
+    assert!(shown.contains("Index rebuild started at 09:40"), "{shown}");
+    assert!(shown.contains("offered Incident Commander to Bo Diddley"), "{shown}");
+}
