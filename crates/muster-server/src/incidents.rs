@@ -7,12 +7,14 @@
 
 use muster_core::{
     authz::Permission,
-    ids::{AlertId, IncidentId, PlaybookId, ServiceId, TimelineEntryId, UserId},
+    ids::{
+        AlertId, ContactMethodId, IncidentId, PlaybookId, ServiceId, SubscriptionId, TimelineEntryId, UserId,
+    },
     incident::{
         Change, CriterionCheck, CureOutcome, Declaration, DeclarationCriteria, DocumentDiff,
         DocumentRevision, DocumentSections, HypothesisVerdict, Incident, IncidentSeverity, IncidentState,
         Participant, Person, Playbook, ProblemReport, Role, Stage, StakeholderAudience, StakeholderUpdate,
-        TimelineEntry, criteria_met, should_prompt,
+        Subscription, SubscriptionScope, TimelineEntry, criteria_met, should_prompt,
     },
     page::Page,
     user::Role as UserRole,
@@ -248,11 +250,15 @@ fn view(state: &AppState, incident: Incident, document: DocumentRevision) -> Inc
 pub async fn change(state: &AppState, caller: &Caller, id: &str, change: Change) -> ApiResult<Incident> {
     caller.require(Permission::RespondToIncidents, "change incidents")?;
     let id = resolve_id(state, id).await?;
+    let notifies = matches!(change, Change::OfferRole { .. });
     let (incident, _) = state
         .store
         .change_incident(&id, &participant(caller), change, &state.config.update_cadence(), state.now())
         .await?;
     state.events.publish(Topic::Incident, incident.id.as_str(), "updated");
+    if notifies {
+        state.events.publish(Topic::Notification, incident.id.as_str(), "created");
+    }
     Ok(incident)
 }
 
@@ -694,4 +700,45 @@ pub async fn set_criteria(
     state.store.set_declaration_criteria(service, &criteria, &caller.actor(), state.now()).await?;
     state.events.publish(Topic::Service, service.as_str(), "updated");
     Ok(criteria)
+}
+
+/// A subscription to stakeholder updates: of one incident or of every incident on a service.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Subscribe {
+    /// One of your verified contact methods (an e-mail address or a webhook).
+    pub contact_method_id: String,
+    /// Follow every incident affecting this service …
+    pub service_id: Option<String>,
+    /// … or this one incident (its id or number).
+    pub incident_id: Option<String>,
+    /// `internal` (every update, the default) or `public` (only public ones).
+    pub audience: Option<String>,
+}
+
+pub async fn subscribe(state: &AppState, caller: &Caller, body: Subscribe) -> ApiResult<Subscription> {
+    caller.require(Permission::ReadIncidents, "follow incidents")?;
+    let scope = match (
+        body.service_id.as_deref().and_then(non_blank),
+        body.incident_id.as_deref().and_then(non_blank),
+    ) {
+        (Some(service), None) => SubscriptionScope::Service(ServiceId(service.to_owned())),
+        (None, Some(incident)) => SubscriptionScope::Incident(resolve_id(state, incident).await?),
+        _ => return Err(ApiError::field("service_id", "give either a service_id or an incident_id")),
+    };
+    let audience = parse_audience(body.audience.as_deref().unwrap_or("internal"))?;
+    let method = ContactMethodId(body.contact_method_id.trim().to_owned());
+    Ok(state.store.subscribe(&caller.user.id, &method, scope, audience, state.now()).await?)
+}
+
+fn non_blank(text: &str) -> Option<&str> {
+    Some(text.trim()).filter(|t| !t.is_empty())
+}
+
+pub async fn subscriptions(state: &AppState, caller: &Caller) -> ApiResult<Vec<Subscription>> {
+    Ok(state.store.subscriptions_of(&caller.user.id).await?)
+}
+
+pub async fn unsubscribe(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
+    Ok(state.store.unsubscribe(&caller.user.id, &SubscriptionId(id.to_owned()), state.now()).await?)
 }

@@ -28,6 +28,7 @@ mod metrics;
 pub mod notifiers;
 pub mod outbox;
 pub mod paging;
+pub mod reminders;
 pub mod schedules;
 pub mod secrets;
 pub mod state;
@@ -120,6 +121,7 @@ pub async fn serve(config: Config, demo: bool) -> Result<(), Box<dyn std::error:
     let state = AppState::new(store.clone(), clock, config);
     tokio::spawn(handoffs::run(state.clone()));
     tokio::spawn(heartbeats::run(state.clone()));
+    tokio::spawn(reminders::run(state.clone()));
     let holder = engine::lease_holder();
     tokio::spawn(engine::run(state.clone(), holder.clone()));
     tokio::spawn(outbox::run(state.clone()));

@@ -53,10 +53,11 @@ pub async fn deliver_due(state: &AppState, now: Timestamp) -> Result<Delivered, 
     loop {
         let claimed = state.store.claim_notifications(now, now + CLAIM, BATCH).await?;
         let count = claimed.len();
-        let mut bundles: BTreeMap<(ContactMethodId, bool), Vec<Claimed>> = BTreeMap::new();
+        // Page messages to one destination go out together; anything else goes out on its own.
+        let mut bundles: BTreeMap<(ContactMethodId, Option<NotificationId>), Vec<Claimed>> = BTreeMap::new();
         for row in claimed {
-            let is_page = row.notification.purpose == Purpose::Page;
-            bundles.entry((row.notification.contact_method_id.clone(), is_page)).or_default().push(row);
+            let alone = (row.notification.purpose != Purpose::Page).then(|| row.notification.id.clone());
+            bundles.entry((row.notification.contact_method_id.clone(), alone)).or_default().push(row);
         }
         hold_back_throttled(state, &mut bundles, now).await?;
         let attempts: Vec<Attempt> = stream::iter(bundles.into_values())
@@ -108,7 +109,7 @@ struct Attempt {
 /// Postpones the page bundles of destinations that had a page message within the throttle window.
 async fn hold_back_throttled(
     state: &AppState,
-    bundles: &mut BTreeMap<(ContactMethodId, bool), Vec<Claimed>>,
+    bundles: &mut BTreeMap<(ContactMethodId, Option<NotificationId>), Vec<Claimed>>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let throttle = SignedDuration::from_secs(i64::from(state.config.notification_throttle_seconds));
@@ -116,12 +117,12 @@ async fn hold_back_throttled(
         return Ok(());
     }
     let paged: Vec<ContactMethodId> =
-        bundles.keys().filter(|(_, is_page)| *is_page).map(|(id, _)| id.clone()).collect();
+        bundles.keys().filter(|(_, alone)| alone.is_none()).map(|(id, _)| id.clone()).collect();
     let last = state.store.last_page_deliveries(&paged).await?;
     for (method, sent_at) in last {
         let until = sent_at + throttle;
         if until > now
-            && let Some(held) = bundles.remove(&(method, true))
+            && let Some(held) = bundles.remove(&(method, None))
         {
             let ids: Vec<NotificationId> = held.iter().map(|c| c.notification.id.clone()).collect();
             state.store.postpone_notifications(&ids, until).await?;
@@ -162,7 +163,12 @@ async fn outgoing(state: &AppState, bundle: &[Claimed]) -> Result<Outgoing, Stor
         } else {
             None
         };
-        return Ok(Outgoing { notice: first.notice.clone(), links, idempotency_key: first.id.to_string() });
+        let mut notice = first.notice.clone();
+        // Notices queued by the store link inside Muster by path; the public URL is the server's.
+        if let Some(path) = notice.url.as_deref().filter(|url| url.starts_with('/')) {
+            notice.url = Some(format!("{}{path}", state.config.public_url()));
+        }
+        return Ok(Outgoing { notice, links, idempotency_key: first.id.to_string() });
     }
     let notices: Vec<Notice> = bundle.iter().map(|c| c.notification.notice.clone()).collect();
     let mut notice = Notice::bundle(&notices);

@@ -9,8 +9,10 @@ use muster_core::{
     ids::{AlertId, IncidentId, ServiceId, StakeholderUpdateId, TimelineEntryId, UserId},
     incident::{
         Change, Declaration, DocumentRevision, DocumentSections, Incident, IncidentChange, Participant,
-        Person, Refusal, StakeholderAudience, StakeholderUpdate, TimelineEntry, UpdateCadence,
+        Person, Refusal, RoleOffer, StakeholderAudience, StakeholderUpdate, TimelineEntry, UpdateCadence,
+        offer_notice, reminder_notice,
     },
+    notify::Purpose,
     user::Role,
 };
 use serde_json::Value;
@@ -21,6 +23,7 @@ use crate::{
     audit::{self, Audit},
     new_id, rows,
     sql::{Sql, rows_document},
+    subscriptions::{notify_person, notify_subscribers},
     users::{fetch_user, require_active_user},
 };
 
@@ -507,9 +510,28 @@ impl Store {
         cadence: &UpdateCadence,
         now: Timestamp,
     ) -> Result<(Incident, Vec<TimelineEntry>), StoreError> {
-        self.in_incident(id, who, cadence, now, |_, _| Box::pin(async move { Ok((change, ())) }))
-            .await
-            .map(|(incident, entries, ())| (incident, entries))
+        // The person offered a role hears of it at once, through their immediate channels.
+        let offer = match &change {
+            Change::OfferRole { role, to } => Some(RoleOffer {
+                role: *role,
+                from: who.person.clone(),
+                to: to.person.clone(),
+                offered_at: now,
+            }),
+            _ => None,
+        };
+        let backend = self.backend;
+        self.in_incident(id, who, cadence, now, move |conn, incident| {
+            Box::pin(async move {
+                if let Some(offer) = offer {
+                    let notice = offer_notice(incident.number, &incident.title, &offer);
+                    notify_person(conn, backend, &offer.to.id, Purpose::RoleOffer, notice, now).await?;
+                }
+                Ok((change, ()))
+            })
+        })
+        .await
+        .map(|(incident, entries, ())| (incident, entries))
     }
 
     /// Runs one change to an incident in a transaction: `prepare` reads what the change needs and
@@ -596,6 +618,7 @@ impl Store {
         let change = Change::PostUpdate { audience, body: body.to_owned() };
         let posted_by = who.person.clone();
         let body = body.trim().to_owned();
+        let backend = self.backend;
         let (incident, _, update) = self
             .in_incident(id, who, cadence, now, move |conn, incident| {
                 Box::pin(async move {
@@ -622,6 +645,7 @@ impl Store {
                     .bind(rows::millis(now))
                     .execute(&mut *conn)
                     .await?;
+                    notify_subscribers(conn, backend, incident, &update, now).await?;
                     Ok((change, update))
                 })
             })
@@ -821,6 +845,52 @@ impl Store {
         let mut conn = self.reader.acquire().await?;
         let user = fetch_user(&mut conn, id.as_str()).await?;
         Ok(Person { id: user.id, name: user.name })
+    }
+
+    /// Open incidents whose stakeholders expect an update (due or not), for the reminder job.
+    pub async fn incidents_awaiting_updates(&self) -> Result<Vec<Incident>, StoreError> {
+        let mut conn = self.reader.acquire().await?;
+        let found: Vec<IncidentRow> = sqlx::query_as::<Any, IncidentRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE next_update_due IS NOT NULL ORDER BY next_update_due"
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
+        assemble(&mut conn, self.backend, found).await
+    }
+
+    /// Reminds the Comms Lead (the commander while there is none) that an update is overdue:
+    /// a timeline entry by Muster and a notification, once per update interval. `None` when the
+    /// incident no longer needs a reminder (someone posted, or another instance reminded first).
+    pub async fn remind_of_update(
+        &self,
+        id: &IncidentId,
+        cadence: &UpdateCadence,
+        now: Timestamp,
+    ) -> Result<Option<TimelineEntry>, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let mut incident = fetch_incident(&mut tx, self.backend, id, true).await?;
+        let Some(due) = incident
+            .next_update_due
+            .filter(|_| incident.next_reminder_at(cadence).is_some_and(|at| at <= now))
+        else {
+            return Ok(None);
+        };
+        let reminder = incident.remind(now);
+        save_incident(&mut tx, &incident).await?;
+        let entries = append_timeline(&mut tx, id, None, vec![reminder], now).await?;
+        let who = incident.command.comms_lead.as_ref().unwrap_or(&incident.command.commander).id.clone();
+        let notice = reminder_notice(incident.number, &incident.title, due);
+        notify_person(&mut tx, self.backend, &who, Purpose::UpdateReminder, notice, now).await?;
+        let summary = format!("reminded {who} of the overdue update of incident {}", incident.number);
+        audit::record(
+            &mut tx,
+            &Actor::System("reminders"),
+            now,
+            audit_change(&incident, "incident.update.remind", summary),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(entries.into_iter().next())
     }
 
     /// What the status page lists: open incidents and those resolved since `resolved_since`,

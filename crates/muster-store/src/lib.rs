@@ -23,6 +23,7 @@ mod schedules;
 mod services;
 mod sessions;
 mod sql;
+mod subscriptions;
 mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -64,7 +64,22 @@ impl TryFrom<MethodRow> for ContactMethod {
 const METHOD_SELECT: &str =
     "SELECT id, user_id, kind, label, address, signing_secret, verified_at, created_at FROM contact_methods";
 
-async fn fetch_method(
+/// The live (not deleted) contact methods among `ids`, in no particular order.
+pub(crate) async fn methods_by_ids(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    ids: &[String],
+) -> Result<Vec<ContactMethod>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(backend, format!("{METHOD_SELECT} WHERE deleted_at IS NULL AND id"));
+    sql.in_json_strings(rows_document(ids));
+    let found: Vec<MethodRow> = sql.query_as().fetch_all(&mut *conn).await?;
+    found.into_iter().map(ContactMethod::try_from).collect()
+}
+
+pub(crate) async fn fetch_method(
     conn: &mut AnyConnection,
     user: &UserId,
     id: &ContactMethodId,

@@ -4,10 +4,14 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{command::Person, status::IncidentState};
+use super::{
+    command::{Person, RoleOffer},
+    status::IncidentState,
+};
 use crate::{
     FieldError,
-    ids::{IncidentId, ServiceId, StakeholderUpdateId, SubscriptionId},
+    ids::{ContactMethodId, IncidentId, ServiceId, StakeholderUpdateId, SubscriptionId, UserId},
+    notify::Notice,
 };
 
 /// Who a stakeholder update is for: people inside the company, or everyone (the status page).
@@ -62,36 +66,6 @@ pub struct StakeholderUpdate {
     pub posted_at: Timestamp,
 }
 
-/// How a subscriber is reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum SubscriptionChannel {
-    Email,
-    Webhook,
-}
-
-impl SubscriptionChannel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SubscriptionChannel::Email => "email",
-            SubscriptionChannel::Webhook => "webhook",
-        }
-    }
-}
-
-impl std::str::FromStr for SubscriptionChannel {
-    type Err = FieldError;
-
-    fn from_str(value: &str) -> Result<Self, FieldError> {
-        match value.trim() {
-            "email" => Ok(SubscriptionChannel::Email),
-            "webhook" => Ok(SubscriptionChannel::Webhook),
-            _ => Err(FieldError::new("channel", "must be email or webhook")),
-        }
-    }
-}
-
 /// What a subscription follows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -102,15 +76,53 @@ pub enum SubscriptionScope {
     Incident(IncidentId),
 }
 
-/// Someone who receives stakeholder updates.
+/// A person who receives stakeholder updates through one of their verified contact methods
+/// (an e-mail address or a webhook).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Subscription {
     pub id: SubscriptionId,
+    pub user_id: UserId,
+    pub contact_method_id: ContactMethodId,
     pub scope: SubscriptionScope,
-    pub channel: SubscriptionChannel,
-    pub address: String,
+    /// `internal` receives every update; `public` only the public ones.
     pub audience: StakeholderAudience,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
+}
+
+/// The message a subscriber receives for an update.
+pub fn update_notice(number: i64, title: &str, update: &StakeholderUpdate) -> Notice {
+    Notice {
+        title: format!("Incident {number} ({}): {title}", update.state),
+        text: update.body.clone(),
+        url: Some(format!("/incidents/{number}")),
+        respond: false,
+    }
+}
+
+/// The reminder to the Comms Lead (or the commander) that an update is overdue.
+pub fn reminder_notice(number: i64, title: &str, due: Timestamp) -> Notice {
+    Notice {
+        title: format!("Incident {number}: a stakeholder update is overdue"),
+        text: format!(
+            "Stakeholders of \"{title}\" expected an update at {due}. Post one from the incident page."
+        ),
+        url: Some(format!("/incidents/{number}")),
+        respond: false,
+    }
+}
+
+/// The message to a person offered a role: they take it by accepting on the incident page.
+pub fn offer_notice(number: i64, title: &str, offer: &RoleOffer) -> Notice {
+    Notice {
+        title: format!("Incident {number}: {} offers you {}", offer.from.name, offer.role.label()),
+        text: format!(
+            "{} asks you to take {} of \"{title}\". Nothing changes until you accept on the incident page.",
+            offer.from.name,
+            offer.role.label()
+        ),
+        url: Some(format!("/incidents/{number}")),
+        respond: false,
+    }
 }

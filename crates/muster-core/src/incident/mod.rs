@@ -21,7 +21,8 @@ mod tests;
 
 pub use command::{Command, Participant, Person, Role, RoleOffer};
 pub use comms::{
-    StakeholderAudience, StakeholderUpdate, Subscription, SubscriptionChannel, SubscriptionScope,
+    StakeholderAudience, StakeholderUpdate, Subscription, SubscriptionScope, offer_notice, reminder_notice,
+    update_notice,
 };
 pub use declare::{
     CriterionCheck, Declaration, DeclarationCriteria, MAX_TITLE_CHARS, Playbook, ProblemReport, criteria_met,

@@ -59,16 +59,32 @@ pub enum Purpose {
     Verification,
     /// "Send me a test".
     Test,
+    /// A stakeholder update, to someone subscribed to the incident or its service.
+    StakeholderUpdate,
+    /// A reminder to the Comms Lead that a stakeholder update is overdue.
+    UpdateReminder,
+    /// A role in an incident was offered to the person.
+    RoleOffer,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 3] = [Purpose::Page, Purpose::Verification, Purpose::Test];
+    pub const ALL: [Purpose; 6] = [
+        Purpose::Page,
+        Purpose::Verification,
+        Purpose::Test,
+        Purpose::StakeholderUpdate,
+        Purpose::UpdateReminder,
+        Purpose::RoleOffer,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Purpose::Page => "page",
             Purpose::Verification => "verification",
             Purpose::Test => "test",
+            Purpose::StakeholderUpdate => "stakeholder_update",
+            Purpose::UpdateReminder => "update_reminder",
+            Purpose::RoleOffer => "role_offer",
         }
     }
 }
@@ -77,10 +93,12 @@ impl std::str::FromStr for Purpose {
     type Err = crate::FieldError;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Purpose::ALL
-            .into_iter()
-            .find(|p| p.as_str() == value)
-            .ok_or_else(|| crate::FieldError::new("purpose", "must be one of page, verification, test"))
+        Purpose::ALL.into_iter().find(|p| p.as_str() == value).ok_or_else(|| {
+            crate::FieldError::new(
+                "purpose",
+                "must be one of page, verification, test, stakeholder_update, update_reminder, role_offer",
+            )
+        })
     }
 }
 

@@ -12,7 +12,7 @@ use muster_core::{
     ids::{AlertId, PlaybookId, ServiceId},
     incident::{
         Change, DeclarationCriteria, DocumentDiff, DocumentRevision, Incident, Playbook, StakeholderUpdate,
-        TimelineEntry,
+        Subscription, TimelineEntry,
     },
 };
 use serde::Deserialize;
@@ -23,7 +23,7 @@ use crate::{
     error::ApiResult,
     incidents::{
         self, Assessment, CreatePlaybook, DeclareIncident, EditDocument, IncidentPage, IncidentQuery,
-        IncidentView, PublicIncident, RoleStep, SeverityMeaning,
+        IncidentView, PublicIncident, RoleStep, SeverityMeaning, Subscribe,
     },
     json::{ApiJson, ApiQuery},
     state::AppState,
@@ -61,6 +61,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/services/{id}/playbooks", get(playbooks).post(create_playbook))
         .route("/api/v1/services/{id}/playbooks/{playbook_id}", delete(delete_playbook))
         .route("/api/v1/services/{id}/declaration-criteria", get(criteria).put(set_criteria))
+        .route("/api/v1/users/me/subscriptions", get(subscriptions).post(subscribe))
+        .route("/api/v1/users/me/subscriptions/{id}", delete(unsubscribe))
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", params(IncidentQuery),
@@ -595,4 +597,36 @@ pub async fn set_criteria(
     ApiJson(body): ApiJson<DeclarationCriteria>,
 ) -> ApiResult<Json<DeclarationCriteria>> {
     Ok(Json(incidents::set_criteria(&state, &caller, &ServiceId(id), body).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/users/me/subscriptions", tag = "incidents",
+    responses((status = 200, body = Vec<Subscription>)), security(("bearer" = [])))]
+pub async fn subscriptions(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<Subscription>>> {
+    Ok(Json(incidents::subscriptions(&state, &caller).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/users/me/subscriptions", tag = "incidents", request_body = Subscribe,
+    description = "Follow the stakeholder updates of one incident, or of every incident affecting a service, through one of your verified contact methods. Stakeholders may subscribe too.",
+    responses((status = 201, body = Subscription), (status = 422, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn subscribe(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<Subscribe>,
+) -> ApiResult<(StatusCode, Json<Subscription>)> {
+    Ok((StatusCode::CREATED, Json(incidents::subscribe(&state, &caller, body).await?)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/users/me/subscriptions/{id}", tag = "incidents", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    incidents::unsubscribe(&state, &caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -85,6 +85,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         incidents::timeline, incidents::pin, incidents::add_note, incidents::link_alert, incidents::updates,
         incidents::post_update, incidents::status, incidents::assessment, incidents::playbooks,
         incidents::create_playbook, incidents::delete_playbook, incidents::criteria, incidents::set_criteria,
+        incidents::subscriptions, incidents::subscribe, incidents::unsubscribe,
         events::stream,
     ),
     components(schemas(crate::error::ErrorBody, events::ChangeEvent)),

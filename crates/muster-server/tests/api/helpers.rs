@@ -139,6 +139,50 @@ impl TestApp {
             .expect("escalation pass")
     }
 
+    /// Gives `person` a verified webhook contact method at `path` of `receiver`, and a rule that
+    /// notifies them through it at once; returns the method's id.
+    pub async fn reachable_by_webhook(
+        &self,
+        person: &Person,
+        receiver: &crate::receiver::Receiver,
+        path: &str,
+    ) -> String {
+        let created = self
+            .post(
+                "/api/v1/users/me/contact-methods",
+                &person.token,
+                json!({"kind": "webhook", "address": receiver.url(path)}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+        assert_eq!(created.body["verified_at"], Value::Null);
+        let id = created.body["id"].as_str().expect("method id").to_owned();
+        self.deliver().await;
+        let code = receiver.received(path).last().expect("the verification code arrived").code();
+        let verify = format!("/api/v1/users/me/contact-methods/{id}/verify");
+        let wrong = self.post(&verify, &person.token, json!({"code": "000000"})).await;
+        assert_eq!((wrong.status, wrong.fields()), (StatusCode::UNPROCESSABLE_ENTITY, vec!["code"]));
+        let verified = self.post(&verify, &person.token, json!({"code": code})).await;
+        assert_eq!(verified.status, StatusCode::OK, "{verified:?}");
+        let rule = self
+            .post(
+                "/api/v1/users/me/notification-rules",
+                &person.token,
+                json!({"contact_method_id": id, "delay_minutes": 0}),
+            )
+            .await;
+        assert_eq!(rule.status, StatusCode::CREATED, "{rule:?}");
+        id
+    }
+
+    /// One pass of the update reminder at the clock's time; how many reminders it sent.
+    pub async fn remind(&self) -> usize {
+        muster_server::reminders::remind_overdue_updates(&self.state, self.clock.now_for_tests())
+            .await
+            .expect("reminder pass")
+            .reminders
+    }
+
     /// One pass of outbox delivery at the clock's time.
     pub async fn deliver(&self) -> muster_server::outbox::Delivered {
         muster_server::outbox::deliver_due(&self.state, self.clock.now_for_tests())

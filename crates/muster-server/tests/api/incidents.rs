@@ -295,3 +295,80 @@ async fn the_public_status_page_shows_only_public_updates_without_sign_in() {
     let notes = d.post(&d.bo, "/notes", json!({"text": "Seeing it in EU too"})).await;
     assert_eq!(notes.status, StatusCode::CREATED, "any responder may add a note");
 }
+
+#[tokio::test]
+async fn subscribers_get_updates_for_their_audience_and_people_hear_of_offers_and_overdue_updates() {
+    let d = declared().await;
+    let receiver = crate::receiver::Receiver::start(0).await;
+    let sam = d.app.person("Sam", Role::Stakeholder).await;
+    let sam_method = d.app.reachable_by_webhook(&sam, &receiver, "/sam").await;
+    let eve = d.app.person("Eve", Role::Stakeholder).await;
+    let eve_method = d.app.reachable_by_webhook(&eve, &receiver, "/eve").await;
+    d.app.reachable_by_webhook(&d.bo, &receiver, "/bo").await;
+    let service_id = d.incident["services"][0].as_str().expect("a service").to_owned();
+    let follow = |token: String, body: Value| {
+        let app = &d.app;
+        async move { app.post("/api/v1/users/me/subscriptions", &token, body).await }
+    };
+    let internal =
+        follow(sam.token.clone(), json!({"contact_method_id": sam_method, "service_id": service_id})).await;
+    assert_eq!(internal.status, StatusCode::CREATED, "{internal:?}");
+    let public = follow(
+        eve.token.clone(),
+        json!({"contact_method_id": eve_method, "incident_id": "1", "audience": "public"}),
+    )
+    .await;
+    assert_eq!(public.status, StatusCode::CREATED, "{public:?}");
+    let twice = follow(
+        eve.token.clone(),
+        json!({"contact_method_id": eve_method, "incident_id": "1", "audience": "public"}),
+    )
+    .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+    let not_mine =
+        follow(eve.token.clone(), json!({"contact_method_id": sam_method, "incident_id": "1"})).await;
+    assert_eq!(not_mine.fields(), ["contact_method_id"]);
+
+    d.post(&d.ada, "/updates", json!({"audience": "internal", "body": "Pool exhausted after deploy 4411"}))
+        .await;
+    d.post(&d.ada, "/updates", json!({"audience": "public", "body": "Some payments fail; we are fixing it"}))
+        .await;
+    d.post(&d.ada, "/roles/commander/offer", json!({"user_id": d.bo.id})).await;
+    d.app.deliver().await;
+    let texts =
+        |path: &str| -> Vec<String> { receiver.received(path).iter().map(|r| r.body.clone()).collect() };
+    let sam_got = texts("/sam").join("\n");
+    assert!(
+        sam_got.contains("deploy 4411") && sam_got.contains("Some payments fail"),
+        "internal gets both: {sam_got}"
+    );
+    let eve_got = texts("/eve").join("\n");
+    assert!(
+        eve_got.contains("Some payments fail") && !eve_got.contains("deploy 4411"),
+        "public gets public only: {eve_got}"
+    );
+    assert!(eve_got.contains("/incidents/1"), "the message links to the incident: {eve_got}");
+    let bo_got = texts("/bo").join("\n");
+    assert!(bo_got.contains("Ada offers you Incident Commander"), "{bo_got}");
+
+    // The next update is due an hour after the last; the reminder goes to the IC (no CL yet).
+    d.app.reachable_by_webhook(&d.ada, &receiver, "/ada").await;
+    d.app.advance(jiff::SignedDuration::from_mins(59));
+    assert_eq!(d.app.remind().await, 0, "not due yet");
+    d.app.advance(jiff::SignedDuration::from_mins(1));
+    assert_eq!(d.app.remind().await, 1);
+    assert_eq!(d.app.remind().await, 0, "once per interval");
+    d.app.deliver().await;
+    let ada_got = texts("/ada").join("\n");
+    assert!(ada_got.contains("a stakeholder update is overdue"), "{ada_got}");
+    d.app.advance(jiff::SignedDuration::from_mins(60));
+    assert_eq!(d.app.remind().await, 1, "and again an interval later while it stays overdue");
+    let timeline = d.timeline(&d.bo).await;
+    assert_eq!(
+        timeline.iter().filter(|m| m.starts_with("Reminded Ada that a stakeholder update was due")).count(),
+        2
+    );
+    d.post(&d.ada, "/updates", json!({"audience": "internal", "body": "Fix deploying"})).await;
+    d.app.advance(jiff::SignedDuration::from_mins(59));
+    assert_eq!(d.app.remind().await, 0, "an update resets the clock");
+}

@@ -14,35 +14,6 @@ use crate::{
 
 /// Adds a webhook contact method at `url`, verifies it with the code it receives and adds a rule
 /// to use it at once; returns the method's id.
-async fn reachable_by_webhook(app: &TestApp, person: &Person, receiver: &Receiver, path: &str) -> String {
-    let created = app
-        .post(
-            "/api/v1/users/me/contact-methods",
-            &person.token,
-            json!({"kind": "webhook", "address": receiver.url(path)}),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
-    assert_eq!(created.body["verified_at"], Value::Null);
-    let id = created.body["id"].as_str().expect("method id").to_owned();
-    app.deliver().await;
-    let code = receiver.received(path).last().expect("the verification code arrived").code();
-    let verify = format!("/api/v1/users/me/contact-methods/{id}/verify");
-    let wrong = app.post(&verify, &person.token, json!({"code": "000000"})).await;
-    assert_eq!((wrong.status, wrong.fields()), (StatusCode::UNPROCESSABLE_ENTITY, vec!["code"]));
-    let verified = app.post(&verify, &person.token, json!({"code": code})).await;
-    assert_eq!(verified.status, StatusCode::OK, "{verified:?}");
-    let rule = app
-        .post(
-            "/api/v1/users/me/notification-rules",
-            &person.token,
-            json!({"contact_method_id": id, "delay_minutes": 0}),
-        )
-        .await;
-    assert_eq!(rule.status, StatusCode::CREATED, "{rule:?}");
-    id
-}
-
 /// Checkout with Grace as primary and Tomás as secondary (weekdays 09:00–17:00, London), paging
 /// through "primary, then secondary after ten minutes".
 async fn checkout(app: &TestApp, grace: &Person, tomas: &Person) -> Monitor {
@@ -89,7 +60,7 @@ async fn on_call(reachable: &[&str]) -> OnCall {
     let tomas = app.person("Tomas", Role::Responder).await;
     for (person, path) in [(&grace, "/grace"), (&tomas, "/tomas")] {
         if reachable.contains(&path) {
-            reachable_by_webhook(&app, person, &receiver, path).await;
+            app.reachable_by_webhook(person, &receiver, path).await;
         }
     }
     let monitor = checkout(&app, &grace, &tomas).await;
@@ -207,7 +178,7 @@ async fn a_failing_receiver_gets_every_message_on_retry_with_one_idempotency_key
     let app = TestApp::spawn().await;
     let receiver = Receiver::start(0).await;
     let ada = app.person("Ada", Role::Responder).await;
-    let method = reachable_by_webhook(&app, &ada, &receiver, "/ada").await;
+    let method = app.reachable_by_webhook(&ada, &receiver, "/ada").await;
     let flaky = Receiver::start(2).await;
     // Point a second, signed method at the flaky receiver.
     let created = app

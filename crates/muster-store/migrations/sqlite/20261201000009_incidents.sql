@@ -92,20 +92,21 @@ CREATE TABLE stakeholder_updates (
 );
 CREATE INDEX stakeholder_updates_by_incident ON stakeholder_updates (incident_id, posted_at);
 
--- A subscription follows either a service (every incident touching it) or one incident.
+-- A subscription follows either a service (every incident touching it) or one incident, and
+-- reaches its person through one of their verified contact methods.
 CREATE TABLE incident_subscriptions (
-    id          TEXT PRIMARY KEY,
-    service_id  TEXT REFERENCES services (id),
-    incident_id TEXT REFERENCES incidents (id),
-    channel     TEXT NOT NULL,
-    address     TEXT NOT NULL,
-    audience    TEXT NOT NULL,
-    created_by  TEXT NOT NULL REFERENCES users (id),
-    created_at  BIGINT NOT NULL,
+    id                TEXT PRIMARY KEY,
+    user_id           TEXT NOT NULL REFERENCES users (id),
+    contact_method_id TEXT NOT NULL REFERENCES contact_methods (id),
+    service_id        TEXT REFERENCES services (id),
+    incident_id       TEXT REFERENCES incidents (id),
+    audience          TEXT NOT NULL,
+    created_at        BIGINT NOT NULL,
     CHECK ((service_id IS NULL) <> (incident_id IS NULL))
 );
 CREATE INDEX incident_subscriptions_by_service ON incident_subscriptions (service_id);
 CREATE INDEX incident_subscriptions_by_incident ON incident_subscriptions (incident_id);
+CREATE INDEX incident_subscriptions_by_user ON incident_subscriptions (user_id);
 
 CREATE TABLE playbooks (
     id         TEXT PRIMARY KEY,
