@@ -47,6 +47,18 @@ pub enum Topic {
 
 impl Topic {
     const COUNT: usize = 10;
+    pub const ALL: [Topic; Topic::COUNT] = [
+        Topic::User,
+        Topic::Team,
+        Topic::Service,
+        Topic::Schedule,
+        Topic::Alert,
+        Topic::Heartbeat,
+        Topic::EscalationPolicy,
+        Topic::Page,
+        Topic::Notification,
+        Topic::Incident,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -81,6 +93,8 @@ pub struct EventBus {
     service_changes: Arc<AtomicU64>,
     /// One wake-up per topic for background jobs, which must not be woken by every alert.
     wake_ups: Arc<[Notify; Topic::COUNT]>,
+    /// Where this instance's own changes go to be announced to the other instances (PostgreSQL).
+    relay: Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<ChangeEvent>>>,
 }
 
 const BUFFERED_EVENTS: usize = 1024;
@@ -97,17 +111,41 @@ impl EventBus {
             sender: broadcast::channel(BUFFERED_EVENTS).0,
             service_changes: Arc::default(),
             wake_ups: Arc::new(std::array::from_fn(|_| Notify::new())),
+            relay: Arc::default(),
         }
     }
 
+    /// Publishes a change made by this instance, here and (through the relay) on the others.
     pub fn publish(&self, topic: Topic, id: impl Into<String>, action: &'static str) {
+        let event = ChangeEvent { topic, id: id.into(), action };
+        if let Some(relay) = self.relay.get()
+            && relay.try_send(event.clone()).is_err()
+        {
+            // The announcer is behind (the database is slow or away): other instances miss this
+            // change until the next one; this instance's own readers still get it.
+            tracing::warn!(
+                event.topic = topic.as_str(),
+                "change not relayed to other instances: the relay is full"
+            );
+        }
+        self.publish_here(event);
+    }
+
+    /// Sends every change this instance publishes to `relay` as well; set once, by the relay.
+    pub fn relay_to(&self, relay: tokio::sync::mpsc::Sender<ChangeEvent>) {
+        let _ = self.relay.set(relay);
+    }
+
+    /// Publishes a change on this instance only: one another instance made and announced.
+    pub fn publish_here(&self, event: ChangeEvent) {
+        let topic = event.topic;
         if topic == Topic::Service {
             self.service_changes.fetch_add(1, Ordering::SeqCst);
         }
         // A stored permit means a change made while the job was busy still wakes it once.
         self.wake_ups[topic as usize].notify_one();
         // No subscribers is normal; nothing to do then.
-        let _ = self.sender.send(ChangeEvent { topic, id: id.into(), action });
+        let _ = self.sender.send(event);
     }
 
     /// How many service changes this process has published; it moves on every change of a

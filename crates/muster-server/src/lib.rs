@@ -28,6 +28,7 @@ mod metrics;
 pub mod notifiers;
 pub mod outbox;
 pub mod paging;
+pub mod relay;
 pub mod reminders;
 pub mod schedules;
 pub mod secrets;
@@ -122,6 +123,7 @@ pub async fn serve(config: Config, demo: bool) -> Result<(), Box<dyn std::error:
     tokio::spawn(handoffs::run(state.clone()));
     tokio::spawn(heartbeats::run(state.clone()));
     tokio::spawn(reminders::run(state.clone()));
+    tokio::spawn(relay::run(state.clone()));
     let holder = engine::lease_holder();
     tokio::spawn(engine::run(state.clone(), holder.clone()));
     tokio::spawn(outbox::run(state.clone()));

@@ -8,6 +8,7 @@ mod alert_settings;
 mod alerts;
 mod audit;
 mod calendar_feeds;
+mod changes;
 mod cover_requests;
 mod error;
 mod escalation_policies;
@@ -40,6 +41,7 @@ use sqlx::{
 
 pub use alert_settings::InboundKey;
 pub use alerts::AlertAction;
+pub use changes::{ChangeListener, MAX_ANNOUNCEMENT_BYTES};
 pub use error::StoreError;
 pub use incidents::{IncidentCursor, IncidentFilter};
 pub use ingest::Delivery;
@@ -105,6 +107,8 @@ pub struct Store {
     writer: AnyPool,
     reader: AnyPool,
     ingest: ingest::IngestQueue,
+    /// PostgreSQL only: where to open the connection that listens for other instances' changes.
+    listen_url: Option<changes::ListenUrl>,
 }
 
 const SQLITE_READERS: u32 = 4;
@@ -142,7 +146,7 @@ impl Store {
                     })
                     .connect_lazy_with(AnyConnectOptions::from_str(&sqlite_url(url, "rw"))?);
                 let ingest = ingest::IngestQueue::start(writer.clone(), backend);
-                Ok(Store { backend, writer, reader, ingest })
+                Ok(Store { backend, writer, reader, ingest, listen_url: None })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -151,7 +155,8 @@ impl Store {
                     .connect(url)
                     .await?;
                 let ingest = ingest::IngestQueue::start(pool.clone(), backend);
-                Ok(Store { backend, writer: pool.clone(), reader: pool, ingest })
+                let listen_url = Some(changes::ListenUrl(url.to_owned()));
+                Ok(Store { backend, writer: pool.clone(), reader: pool, ingest, listen_url })
             }
         }
     }
