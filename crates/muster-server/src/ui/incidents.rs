@@ -281,6 +281,8 @@ struct RoomPage {
     services: String,
     /// Active responders and admins, who may be offered roles.
     people: Vec<User>,
+    /// The viewer's verified contact methods, to follow the incident through.
+    my_methods: Vec<muster_core::notify::ContactMethod>,
     powers: Powers,
     errors: Vec<FieldError>,
 }
@@ -432,9 +434,19 @@ async fn room_page(
         timeline,
         updates,
         people,
+        my_methods: verified_methods(state, caller).await?,
         errors: errors.clone(),
     };
     render(form_status(&errors), &view)
+}
+
+/// The caller's verified contact methods, for "follow" forms.
+pub(super) async fn verified_methods(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<Vec<muster_core::notify::ContactMethod>, ApiError> {
+    let methods = state.store.contact_methods_of(&caller.user.id).await?;
+    Ok(methods.into_iter().filter(|m| m.is_verified()).collect())
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -37,6 +37,8 @@ pub fn router() -> Router<AppState> {
         .route("/settings/notifications/methods/{id}/delete", post(remove_method))
         .route("/settings/notifications/rules", post(add_rule))
         .route("/settings/notifications/rules/{id}/delete", post(remove_rule))
+        .route("/settings/notifications/subscriptions", post(subscribe))
+        .route("/settings/notifications/subscriptions/{id}/delete", post(unsubscribe))
         .route("/notifications/undelivered", get(dead_letters))
 }
 
@@ -65,6 +67,7 @@ struct NotificationsPage {
     verified: Vec<ContactMethod>,
     rules: Vec<NotificationRule>,
     recent: Vec<Notification>,
+    subscriptions: Vec<muster_core::incident::Subscription>,
     kinds: [ContactKind; 6],
     has_mailer: bool,
     new_secret: Option<String>,
@@ -74,6 +77,18 @@ struct NotificationsPage {
 }
 
 impl NotificationsPage {
+    /// What a subscription follows, as a link.
+    fn followed(&self, scope: &muster_core::incident::SubscriptionScope) -> (String, &'static str) {
+        match scope {
+            muster_core::incident::SubscriptionScope::Service(id) => {
+                (format!("/services/{id}"), "a service's incidents")
+            }
+            muster_core::incident::SubscriptionScope::Incident(id) => {
+                (format!("/incidents/{id}"), "an incident")
+            }
+        }
+    }
+
     fn method_label(&self, id: &ContactMethodId) -> String {
         self.methods
             .iter()
@@ -102,6 +117,7 @@ async fn page(state: &AppState, caller: &Caller, shown: Shown) -> UiResult {
         methods,
         rules,
         recent,
+        subscriptions: crate::incidents::subscriptions(state, caller).await?,
         kinds: ContactKind::ALL,
         has_mailer: state.notifiers.has_mailer(),
         new_secret: shown.new_secret,
@@ -249,4 +265,47 @@ async fn remove_rule(
 ) -> UiResult {
     paging::remove_rule(&state, &caller, &NotificationRuleId(id)).await?;
     Ok(see_other(PAGE, "rule-removed"))
+}
+
+#[derive(Debug, Deserialize)]
+struct SubscribeForm {
+    #[serde(default)]
+    contact_method_id: String,
+    service_id: Option<String>,
+    incident_id: Option<String>,
+    #[serde(default)]
+    audience: String,
+}
+
+/// Follows an incident or a service from its page, and goes back there.
+async fn subscribe(
+    State(state): State<AppState>,
+    CsrfForm { caller, form }: CsrfForm<SubscribeForm>,
+) -> UiResult {
+    let back = match (&form.service_id, &form.incident_id) {
+        (Some(service), _) => format!("/services/{service}"),
+        (_, Some(incident)) => format!("/incidents/{incident}"),
+        _ => PAGE.to_owned(),
+    };
+    let body = crate::incidents::Subscribe {
+        contact_method_id: form.contact_method_id,
+        service_id: form.service_id,
+        incident_id: form.incident_id,
+        audience: super::non_empty(&form.audience),
+    };
+    match crate::incidents::subscribe(&state, &caller, body).await {
+        Ok(_) => Ok(see_other(&back, "subscribed")),
+        Err(error) => {
+            page(&state, &caller, Shown { errors: form_errors(error)?, ..Default::default() }).await
+        }
+    }
+}
+
+async fn unsubscribe(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { caller, .. }: CsrfForm<NoFields>,
+) -> UiResult {
+    crate::incidents::unsubscribe(&state, &caller, &id).await?;
+    Ok(see_other(PAGE, "unsubscribed"))
 }

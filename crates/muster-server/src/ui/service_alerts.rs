@@ -31,6 +31,9 @@ pub fn router() -> Router<AppState> {
         .route("/services/{id}/heartbeats", post(add_heartbeat))
         .route("/services/{id}/heartbeats/{heartbeat}/delete", post(delete_heartbeat))
         .route("/services/{id}/keys/{key}/signing", post(save_signing))
+        .route("/services/{id}/playbooks", post(add_playbook))
+        .route("/services/{id}/playbooks/{playbook}/delete", post(delete_playbook))
+        .route("/services/{id}/declaration-criteria", post(save_criteria))
 }
 
 /// Back to the service page with a notice, or the page again with the form's errors.
@@ -181,4 +184,69 @@ async fn save_signing(
         KeySigning { secret: non_empty(&form.secret), timestamp_header: non_empty(&form.timestamp_header) };
     let result = alerts::set_signing(&state, &caller, &id, &IntegrationKeyId(key), input).await;
     after(&state, &caller, &id, result, "signing-saved").await
+}
+
+#[derive(Debug, Deserialize)]
+struct PlaybookForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    matches: String,
+    #[serde(default)]
+    steps: String,
+}
+
+async fn add_playbook(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { caller, form }: CsrfForm<PlaybookForm>,
+) -> Result<Response, UiError> {
+    let id = ServiceId(id);
+    let body = crate::incidents::CreatePlaybook { name: form.name, matches: form.matches, steps: form.steps };
+    let result = crate::incidents::create_playbook(&state, &caller, &id, body).await.map(|_| ());
+    after(&state, &caller, &id, result, "playbook-added").await
+}
+
+async fn delete_playbook(
+    State(state): State<AppState>,
+    Path((id, playbook)): Path<(String, String)>,
+    CsrfForm { caller, .. }: CsrfForm<NoFields>,
+) -> Result<Response, UiError> {
+    let id = ServiceId(id);
+    let playbook = muster_core::ids::PlaybookId(playbook);
+    let result = crate::incidents::delete_playbook(&state, &caller, &id, &playbook).await;
+    after(&state, &caller, &id, result, "playbook-deleted").await
+}
+
+#[derive(Debug, Deserialize)]
+struct CriteriaForm {
+    #[serde(default)]
+    investigation_minutes: String,
+    #[serde(default)]
+    services_affected: String,
+}
+
+async fn save_criteria(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { caller, form }: CsrfForm<CriteriaForm>,
+) -> Result<Response, UiError> {
+    let id = ServiceId(id);
+    let number = |field: &str, text: &str| {
+        text.trim()
+            .parse::<u32>()
+            .map_err(|_| ApiError::from(FieldError::new(field, "must be a whole number")))
+    };
+    let result = match (
+        number("investigation_minutes", &form.investigation_minutes),
+        number("services_affected", &form.services_affected),
+    ) {
+        (Ok(investigation_minutes), Ok(services_affected)) => {
+            let criteria =
+                muster_core::incident::DeclarationCriteria { investigation_minutes, services_affected };
+            crate::incidents::set_criteria(&state, &caller, &id, criteria).await.map(|_| ())
+        }
+        (Err(error), _) | (_, Err(error)) => Err(error),
+    };
+    after(&state, &caller, &id, result, "criteria-saved").await
 }

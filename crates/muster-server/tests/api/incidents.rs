@@ -372,3 +372,103 @@ async fn subscribers_get_updates_for_their_audience_and_people_hear_of_offers_an
     d.app.advance(jiff::SignedDuration::from_mins(59));
     assert_eq!(d.app.remind().await, 0, "an update resets the clock");
 }
+
+#[tokio::test]
+async fn playbooks_and_criteria_set_on_the_service_page_answer_is_it_an_incident() {
+    let app = TestApp::spawn().await;
+    let ada = app.person("Ada", Role::Responder).await;
+    let monitor = app.monitored_service("Checkout", "generic").await;
+    let service_page = format!("/services/{}", monitor.service_id);
+    let admin = app.sign_in("admin@example.com").await;
+    let added = admin
+        .submit(
+            &service_page,
+            &format!("{service_page}/playbooks"),
+            &[("name", "Disk full"), ("matches", "DISK"), ("steps", "Rotate the logs\nResolve the alert")],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
+    let bad = admin
+        .submit(
+            &service_page,
+            &format!("{service_page}/declaration-criteria"),
+            &[("investigation_minutes", "0"), ("services_affected", "2")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("investigation_minutes"), "{}", bad.text);
+    admin
+        .submit(
+            &service_page,
+            &format!("{service_page}/declaration-criteria"),
+            &[("investigation_minutes", "10"), ("services_affected", "2")],
+        )
+        .await;
+
+    let ada_browser = app.sign_in(&ada.email).await;
+    let disk = app.trigger(&monitor, "Disk 95% full on db-1").await;
+    let page = ada_browser.get(&format!("/alerts/{disk}")).await.text;
+    assert!(page.contains("Standard response: Disk full") && page.contains("Rotate the logs"), "{page}");
+    let cpu = app.trigger(&monitor, "CPU high on web-3").await;
+    let page = ada_browser.get(&format!("/alerts/{cpu}")).await.text;
+    assert!(!page.contains("Standard response") && page.contains("Declare incident"), "{page}");
+    app.post(&format!("/api/v1/alerts/{cpu}/acknowledge"), &ada.token, json!({})).await;
+    app.advance(jiff::SignedDuration::from_mins(10));
+    let assessment = app.get(&format!("/api/v1/alerts/{cpu}/assessment"), &ada.token).await.body;
+    assert_eq!(assessment["prompt_to_declare"], true, "{assessment}");
+    assert_eq!(assessment["checks"][0]["met"], true);
+    let page = ada_browser.get(&format!("/alerts/{cpu}")).await.text;
+    assert!(page.contains("under investigation for longer than 10 minutes"), "{page}");
+
+    // Declared from the alert, then another alert is linked from its page.
+    let form = ada_browser.get(&format!("/incidents/new?alert={cpu}")).await.text;
+    assert!(form.contains("CPU high on web-3"), "the form names the alert it declares from");
+    let declared = ada_browser
+        .submit(
+            &format!("/incidents/new?alert={cpu}"),
+            "/incidents",
+            &[("title", "Web tier saturated"), ("severity", "sev3"), ("alert_ids", &cpu)],
+        )
+        .await;
+    assert_eq!(
+        declared.location.as_deref(),
+        Some("/incidents/1?done=incident-declared"),
+        "{}",
+        declared.text
+    );
+    let linked = ada_browser
+        .submit(&format!("/alerts/{disk}"), &format!("/alerts/{disk}/incident"), &[("incident", "1")])
+        .await;
+    assert_eq!(linked.status, StatusCode::SEE_OTHER, "{}", linked.text);
+    let room = ada_browser.get("/incidents/1").await.text;
+    assert!(room.contains("Ada linked alert &#34;Disk 95% full on db-1&#34;"), "{room}");
+}
+
+#[tokio::test]
+async fn a_stakeholder_follows_an_incident_from_its_page_and_unfollows_in_settings() {
+    let d = declared().await;
+    let receiver = crate::receiver::Receiver::start(0).await;
+    let sam = d.app.person("Sam", Role::Stakeholder).await;
+    let method = d.app.reachable_by_webhook(&sam, &receiver, "/sam").await;
+    let browser = d.app.sign_in(&sam.email).await;
+    let room = browser.get("/incidents/1").await;
+    assert!(room.text.contains("Follow these updates through"), "{}", room.text);
+    assert!(!room.text.contains("Post update"), "a stakeholder cannot post updates");
+    let followed = browser
+        .submit(
+            "/incidents/1",
+            "/settings/notifications/subscriptions",
+            &[("contact_method_id", &method), ("incident_id", "1"), ("audience", "public")],
+        )
+        .await;
+    assert_eq!(followed.location.as_deref(), Some("/incidents/1?done=subscribed"), "{}", followed.text);
+    let settings = browser.get("/settings/notifications").await.text;
+    assert!(settings.contains("an incident") && settings.contains("Unfollow"), "{settings}");
+    let mine = d.app.get("/api/v1/users/me/subscriptions", &sam.token).await.body;
+    let id = mine[0]["id"].as_str().expect("a subscription").to_owned();
+    let unfollowed = browser
+        .submit("/settings/notifications", &format!("/settings/notifications/subscriptions/{id}/delete"), &[])
+        .await;
+    assert_eq!(unfollowed.status, StatusCode::SEE_OTHER);
+    assert_eq!(d.app.get("/api/v1/users/me/subscriptions", &sam.token).await.body, json!([]));
+}
