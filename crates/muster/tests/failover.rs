@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::{Instance, http, muster, start, wait_for};
+use support::{Instance, bootstrap, http, start, wait_for};
 
 /// One message the receiver got.
 #[derive(Debug, Clone)]
@@ -83,19 +83,7 @@ fn a_standby_delivers_the_next_step_when_the_leader_is_killed() {
     let Some(database) = runtime.block_on(TestDatabase::postgres("failover")) else { return };
     let dir = tempfile::tempdir().expect("a folder");
     let url = database.url.as_str();
-    assert!(muster(dir.path(), url, &["migrate"]).status().expect("migrate runs").success());
-    let created = muster(
-        dir.path(),
-        url,
-        &["user", "create", "--email", "ops@example.com", "--name", "Ops", "--role", "admin"],
-    )
-    .output()
-    .expect("user create runs");
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
-    let token = muster(dir.path(), url, &["token", "create", "--user", "ops@example.com", "--name", "test"])
-        .output()
-        .expect("token create runs");
-    let token = String::from_utf8_lossy(&token.stdout).trim().to_owned();
+    let token = bootstrap(dir.path(), url);
     let mut instances: Vec<Instance> =
         ["a", "b", "c"].iter().map(|name| start(dir.path(), url, name)).collect();
     let first = instances[0].url.clone();

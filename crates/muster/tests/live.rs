@@ -12,7 +12,7 @@ use std::{
 
 use muster_store::testing::TestDatabase;
 use serde_json::json;
-use support::{http, muster, start, wait_for};
+use support::{bootstrap, http, start, wait_for};
 
 /// Opens `/api/v1/events` on `base` and collects the event names it streams.
 fn follow_events(base: &str, token: &str) -> Arc<Mutex<Vec<String>>> {
@@ -41,19 +41,7 @@ fn a_change_through_one_instance_reaches_a_stream_open_on_another() {
     let Some(database) = runtime.block_on(TestDatabase::postgres("live_across_instances")) else { return };
     let dir = tempfile::tempdir().expect("a folder");
     let url = database.url.as_str();
-    assert!(muster(dir.path(), url, &["migrate"]).status().expect("migrate runs").success());
-    let created = muster(
-        dir.path(),
-        url,
-        &["user", "create", "--email", "ops@example.com", "--name", "Ops", "--role", "admin"],
-    )
-    .output()
-    .expect("user create runs");
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
-    let token = muster(dir.path(), url, &["token", "create", "--user", "ops@example.com", "--name", "test"])
-        .output()
-        .expect("token create runs");
-    let token = String::from_utf8_lossy(&token.stdout).trim().to_owned();
+    let token = bootstrap(dir.path(), url);
     let a = start(dir.path(), url, "a");
     let b = start(dir.path(), url, "b");
 

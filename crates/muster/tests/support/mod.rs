@@ -79,3 +79,20 @@ pub fn wait_for(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Migrates the database and makes an admin (ops@example.com); returns the admin's API token.
+pub fn bootstrap(dir: &std::path::Path, url: &str) -> String {
+    assert!(muster(dir, url, &["migrate"]).status().expect("migrate runs").success());
+    let created = muster(
+        dir,
+        url,
+        &["user", "create", "--email", "ops@example.com", "--name", "Ops", "--role", "admin"],
+    )
+    .output()
+    .expect("user create runs");
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let token = muster(dir, url, &["token", "create", "--user", "ops@example.com", "--name", "test"])
+        .output()
+        .expect("token create runs");
+    String::from_utf8_lossy(&token.stdout).trim().to_owned()
+}
