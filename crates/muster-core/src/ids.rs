@@ -74,4 +74,8 @@ id_type!(
     SubscriptionId,
     /// Identifies a standard-response playbook of a service.
     PlaybookId,
+    /// Identifies a postmortem.
+    PostmortemId,
+    /// Identifies an action item of a postmortem.
+    ActionItemId,
 );

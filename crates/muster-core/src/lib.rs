@@ -13,6 +13,7 @@ pub mod ids;
 pub mod incident;
 pub mod notify;
 pub mod page;
+pub mod postmortem;
 pub mod schedule;
 pub mod service;
 pub mod team;

@@ -1,0 +1,21 @@
+//! Postmortems: the blameless written analysis of an incident. Whether one is required (and by
+//! when), the draft Muster writes from the incident, the blameless check that runs before review,
+//! the review-and-publish workflow with its versions, and the action items that keep the
+//! follow-ups from being forgotten.
+
+mod action;
+mod blameless;
+mod document;
+mod requirement;
+mod workflow;
+
+#[cfg(test)]
+mod tests;
+
+pub use action::{ActionItem, ActionPriority, ActionStatus};
+pub use blameless::{BLAMELESS_RULES, BlamelessFlag, BlamelessRule, check_blameless};
+pub use document::{
+    IncidentFacts, LessonKind, PostmortemDocument, TimelineLine, draft_from_incident, to_markdown,
+};
+pub use requirement::{PostmortemPolicy, Requirement, RequirementReason, after_working_days, requirement};
+pub use workflow::{Dismissal, Postmortem, PostmortemChange, PostmortemStatus, Reviewer};
