@@ -105,6 +105,8 @@ conformance!(
     incidents_are_declared_numbered_and_linked,
     incident_changes_commit_whole_or_not_at_all,
     a_stale_document_revision_is_refused,
+    postmortems_are_drafted_once_and_published_versions_are_searched,
+    action_items_move_to_done_or_wont_do_with_a_reason,
 );
 
 fn t0() -> Timestamp {
@@ -1491,4 +1493,130 @@ async fn a_stale_document_revision_is_refused(store: &Store) {
     ));
     let timeline = store.incident_timeline(&incident.id).await.unwrap();
     assert_eq!(timeline.last().unwrap().message, "Ada edited the document (revision 2): Current status");
+}
+
+fn postmortem_document(
+    commander: &muster_core::incident::Person,
+    text: &str,
+) -> muster_core::postmortem::PostmortemDocument {
+    muster_core::postmortem::PostmortemDocument {
+        title: "Postmortem: Checkout 5xx".into(),
+        date: "2026-11-23".into(),
+        authors: vec![commander.clone()],
+        reviewers: vec![],
+        commander: commander.clone(),
+        executive_summary: text.into(),
+        problem_summary: String::new(),
+        impact: String::new(),
+        timeline: vec![],
+        root_cause: "The connection pool was halved by a config change.".into(),
+        trigger: String::new(),
+        resolution: String::new(),
+        went_well: vec![],
+        went_wrong: vec![],
+        got_lucky: vec![],
+    }
+}
+
+async fn postmortems_are_drafted_once_and_published_versions_are_searched(store: &Store) {
+    use muster_core::postmortem::{PostmortemChange, PostmortemStatus, Requirement, RequirementReason};
+    let ada = user(store, "Ada", Role::Responder).await;
+    let cy = user(store, "Cy", Role::Responder).await;
+    let incident = declared(store, "Checkout 5xx", vec![], &ada).await;
+    let (ada_p, cy_p) = (store.participant(&ada).await.unwrap(), store.participant(&cy).await.unwrap());
+    let requirement = Requirement {
+        required: true,
+        reasons: vec![RequirementReason::CustomerFacing],
+        due_at: Some(t0() + SignedDuration::from_hours(24 * 7)),
+    };
+    let document = postmortem_document(&ada_p.person, "Checkout failed for forty minutes.");
+    let first = store.create_postmortem(&incident.id, document.clone(), &requirement, t0()).await.unwrap();
+    let again = store.create_postmortem(&incident.id, document, &requirement, t0()).await.unwrap();
+    assert_eq!(first.postmortem.id, again.postmortem.id, "one postmortem per incident");
+    assert_eq!(again.requirement, requirement);
+    let id = first.postmortem.id.clone();
+    assert!(store.search_postmortems("forty", 10).await.unwrap().is_empty(), "drafts are not searched");
+
+    let pm_id = &id;
+    let change = |who: &muster_core::incident::Participant, change| {
+        let who = who.clone();
+        async move { store.change_postmortem(pm_id, &who, change, &[], t0()).await }
+    };
+    change(&ada_p, PostmortemChange::SetReviewers { reviewers: vec![cy_p.clone()] }).await.unwrap();
+    change(&ada_p, PostmortemChange::Submit).await.unwrap();
+    let early = change(&ada_p, PostmortemChange::Publish).await;
+    assert!(is_conflict(&early, "approvals"));
+    change(&cy_p, PostmortemChange::Approve).await.unwrap();
+    let published = change(&ada_p, PostmortemChange::Publish).await.unwrap();
+    assert_eq!(published.postmortem.status, PostmortemStatus::Published);
+    let hits = store.search_postmortems("connection pool", 10).await.unwrap();
+    assert_eq!(hits.iter().map(|h| h.title.as_str()).collect::<Vec<_>>(), ["Postmortem: Checkout 5xx"]);
+    let syntax = store.search_postmortems("\"pool\" OR * NEAR(", 10).await;
+    assert!(syntax.is_ok(), "the reader's words are never search syntax: {syntax:?}");
+
+    let edit =
+        change(&ada_p, PostmortemChange::Edit { document: Box::new(published.postmortem.document.clone()) })
+            .await;
+    assert!(is_conflict(&edit, "status"), "published is read-only");
+    let corrected = postmortem_document(&ada_p.person, "Checkout failed for fifty minutes, not forty.");
+    change(&ada_p, PostmortemChange::Correct { document: Box::new(corrected), reason: "Duration".into() })
+        .await
+        .unwrap();
+    let versions = store.postmortem_versions(&id).await.unwrap();
+    assert_eq!(versions.iter().map(|(v, _)| *v).collect::<Vec<_>>(), [1, 2]);
+    assert!(versions[0].1.executive_summary.contains("forty minutes."), "every version is kept whole");
+    assert_eq!(
+        store.search_postmortems("fifty", 10).await.unwrap().len(),
+        1,
+        "search follows the correction"
+    );
+    let history = store.postmortem_history(&id).await.unwrap();
+    assert_eq!(history.len(), 6, "{history:?}");
+    assert!(history[0].message.contains("required because it was customer-facing"));
+    assert_eq!(
+        store.postmortem_of_incident(&incident.id).await.unwrap().map(|p| p.postmortem.version),
+        Some(2)
+    );
+}
+
+async fn action_items_move_to_done_or_wont_do_with_a_reason(store: &Store) {
+    use muster_core::postmortem::{ActionPriority, ActionStatus, Requirement};
+    let ada = user(store, "Ada", Role::Responder).await;
+    let incident = declared(store, "Checkout 5xx", vec![], &ada).await;
+    let ada_p = store.participant(&ada).await.unwrap();
+    let requirement = Requirement { required: false, reasons: vec![], due_at: None };
+    let pm = store
+        .create_postmortem(&incident.id, postmortem_document(&ada_p.person, "x"), &requirement, t0())
+        .await
+        .unwrap();
+    let new = |title: &str| muster_store::NewActionItem {
+        title: title.into(),
+        owner: ada.clone(),
+        due_on: Some(date(2026, 12, 4)),
+        priority: ActionPriority::High,
+        tracker_url: None,
+    };
+    let check =
+        store.add_action_item(&pm.postmortem.id, new("Check pool size in CI"), &CONSOLE, t0()).await.unwrap();
+    let alert = store
+        .add_action_item(&pm.postmortem.id, new("Alert on pool saturation"), &CONSOLE, t0())
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.add_action_item(&pm.postmortem.id, new("  "), &CONSOLE, t0()).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let refused = store.set_action_status(&alert.id, ActionStatus::WontDo, None, &CONSOLE, t0()).await;
+    assert!(matches!(refused, Err(StoreError::Invalid(_))));
+    store
+        .set_action_status(&alert.id, ActionStatus::WontDo, Some("Covered by the CI check"), &CONSOLE, t0())
+        .await
+        .unwrap();
+    store.set_action_status(&check.id, ActionStatus::InProgress, None, &CONSOLE, t0()).await.unwrap();
+    let open = store.action_items(None, true).await.unwrap();
+    assert_eq!(open.iter().map(|a| a.title.as_str()).collect::<Vec<_>>(), ["Check pool size in CI"]);
+    let all = store.action_items(Some(&pm.postmortem.id), false).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1].wont_do_reason.as_deref(), Some("Covered by the CI check"));
+    assert_eq!(all[0].due_on, Some(date(2026, 12, 4)));
 }

@@ -2,7 +2,7 @@
 //! incidents: customer-facing, data issues, multiple impacts, lengthy resolution.
 
 use jiff::{SignedDuration, Timestamp, civil::Weekday, tz::TimeZone};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::incident::Incident;
 
@@ -22,7 +22,7 @@ impl Default for PostmortemPolicy {
 }
 
 /// Why a postmortem is required.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum RequirementReason {
