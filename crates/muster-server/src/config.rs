@@ -43,6 +43,13 @@ notification_throttle_seconds = 30
 # How often stakeholders expect an update on an open incident, in minutes, for SEV1, SEV2, SEV3
 # and SEV4. When an update is overdue, Muster reminds the Comms Lead, and again each interval.
 incident_update_minutes = [30, 60, 120, 240]
+
+# An incident that took longer than this to resolve (in minutes) needs a postmortem, as do
+# customer-facing ones, those that touched data and those that hit several services.
+postmortem_lengthy_minutes = 240
+
+# A required postmortem is due this many working days (Monday to Friday) after the resolve.
+postmortem_due_working_days = 5
 "#;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -65,6 +72,8 @@ pub struct Config {
     pub smtp_from: String,
     pub notification_throttle_seconds: u32,
     pub incident_update_minutes: [u32; 4],
+    pub postmortem_lengthy_minutes: u32,
+    pub postmortem_due_working_days: u32,
 }
 
 impl Default for Config {
@@ -79,6 +88,8 @@ impl Default for Config {
             smtp_from: "Muster <muster@localhost>".to_owned(),
             notification_throttle_seconds: 30,
             incident_update_minutes: [30, 60, 120, 240],
+            postmortem_lengthy_minutes: 240,
+            postmortem_due_working_days: 5,
         }
     }
 }
@@ -96,6 +107,8 @@ impl fmt::Debug for Config {
             .field("smtp_from", &self.smtp_from)
             .field("notification_throttle_seconds", &self.notification_throttle_seconds)
             .field("incident_update_minutes", &self.incident_update_minutes)
+            .field("postmortem_lengthy_minutes", &self.postmortem_lengthy_minutes)
+            .field("postmortem_due_working_days", &self.postmortem_due_working_days)
             .finish()
     }
 }
@@ -196,6 +209,22 @@ impl Config {
                     message: format!(
                         "{minutes:?} is not four comma-separated minutes (SEV1 to SEV4), each 1 to 1440"
                     ),
+                })?;
+        }
+        if let Some(minutes) = env("MUSTER_POSTMORTEM_LENGTHY_MINUTES") {
+            config.postmortem_lengthy_minutes =
+                minutes.parse().ok().filter(|m| (1..=10_080).contains(m)).ok_or(
+                    ConfigError::Environment {
+                        variable: "MUSTER_POSTMORTEM_LENGTHY_MINUTES",
+                        message: format!("{minutes:?} is not a number of minutes between 1 and 10080"),
+                    },
+                )?;
+        }
+        if let Some(days) = env("MUSTER_POSTMORTEM_DUE_WORKING_DAYS") {
+            config.postmortem_due_working_days =
+                days.parse().ok().filter(|d| (1..=60).contains(d)).ok_or(ConfigError::Environment {
+                    variable: "MUSTER_POSTMORTEM_DUE_WORKING_DAYS",
+                    message: format!("{days:?} is not a number of working days between 1 and 60"),
                 })?;
         }
         config.validate()?;

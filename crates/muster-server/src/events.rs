@@ -43,10 +43,12 @@ pub enum Topic {
     Notification,
     /// An incident, its document, timeline or stakeholder updates changed.
     Incident,
+    /// A postmortem, its comments or action items changed.
+    Postmortem,
 }
 
 impl Topic {
-    const COUNT: usize = 10;
+    const COUNT: usize = 11;
     pub const ALL: [Topic; Topic::COUNT] = [
         Topic::User,
         Topic::Team,
@@ -58,6 +60,7 @@ impl Topic {
         Topic::Page,
         Topic::Notification,
         Topic::Incident,
+        Topic::Postmortem,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +75,7 @@ impl Topic {
             Topic::Page => "page",
             Topic::Notification => "notification",
             Topic::Incident => "incident",
+            Topic::Postmortem => "postmortem",
         }
     }
 }

@@ -259,6 +259,7 @@ pub async fn change(state: &AppState, caller: &Caller, id: &str, change: Change)
     if notifies {
         state.events.publish(Topic::Notification, incident.id.as_str(), "created");
     }
+    crate::postmortems::after_incident_change(state, caller, &incident).await?;
     Ok(incident)
 }
 

@@ -28,6 +28,7 @@ mod metrics;
 pub mod notifiers;
 pub mod outbox;
 pub mod paging;
+pub mod postmortems;
 pub mod relay;
 pub mod reminders;
 pub mod schedules;

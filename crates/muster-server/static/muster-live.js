@@ -14,7 +14,7 @@
   if (window.musterLive) {
     return;
   }
-  var topics = ["user", "team", "service", "schedule", "alert", "heartbeat", "escalation_policy", "incident"];
+  var topics = ["user", "team", "service", "schedule", "alert", "heartbeat", "escalation_policy", "incident", "postmortem"];
   var WINDOW = 300;
   var source = new EventSource("/api/v1/events");
   var waiting = {};

@@ -8,6 +8,7 @@ mod audit;
 mod escalation;
 mod incidents;
 mod paging;
+mod postmortems;
 mod schedules;
 mod services;
 mod teams;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(escalation::router())
         .merge(paging::router())
         .merge(incidents::router())
+        .merge(postmortems::router())
 }
 
 /// The OpenAPI document, for signed-in callers (the docs page sends the session cookie).
@@ -86,6 +88,10 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         incidents::post_update, incidents::status, incidents::assessment, incidents::playbooks,
         incidents::create_playbook, incidents::delete_playbook, incidents::criteria, incidents::set_criteria,
         incidents::subscriptions, incidents::subscribe, incidents::unsubscribe,
+        postmortems::list, postmortems::search, postmortems::get_one, postmortems::start, postmortems::edit,
+        postmortems::set_reviewers, postmortems::dismiss, postmortems::submit, postmortems::approve,
+        postmortems::request_changes, postmortems::publish, postmortems::correct, postmortems::comment,
+        postmortems::add_action_item, postmortems::action_items, postmortems::set_action_status, postmortems::export,
         events::stream,
     ),
     components(schemas(crate::error::ErrorBody, events::ChangeEvent)),
@@ -102,6 +108,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         (name = "escalation", description = "Escalation policies, and the policy and response targets each service pages with"),
         (name = "notifications", description = "Your contact methods and notification rules, and notifications on their way"),
         (name = "incidents", description = "Incidents: declaration, command roles with accepted hand-offs, the investigation, the document, the timeline and stakeholder updates"),
+        (name = "postmortems", description = "Postmortems: drafts from incidents, the blameless check, review and publish, action items, export and search"),
         (name = "events", description = "Live change events over server-sent events"),
     )
 )]

@@ -16,6 +16,7 @@ mod incidents;
 mod ingest;
 mod paging;
 mod postgres;
+mod postmortems;
 mod probes;
 mod receiver;
 mod schedules;

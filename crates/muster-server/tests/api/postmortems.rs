@@ -1,0 +1,151 @@
+//! Postmortems over the API: drafted when a required incident resolves, the blameless check
+//! before review, review and publish, read-only after, search and export.
+
+use muster_core::user::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Person, TestApp};
+
+/// A customer-facing incident run by Ada through every stage and resolved.
+async fn resolved_incident(app: &TestApp, ada: &Person) {
+    let report = json!({"title": "Checkout failing", "severity": "sev2", "customer_facing": true,
+        "problem_report": {"expected": "orders go through", "actual": "502 on /checkout"}});
+    let declared = app.post("/api/v1/incidents", &ada.token, report).await;
+    assert_eq!(declared.status, StatusCode::CREATED, "{declared:?}");
+    let steps: [(&str, Value); 9] = [
+        ("/stage/output", json!({"output": "Failed over to eu-central"})),
+        ("/stage", json!({"stage": "examine"})),
+        ("/stage/output", json!({"output": "The 10:02 deploy halved the connection pool"})),
+        ("/stage", json!({"stage": "diagnose"})),
+        ("/hypotheses", json!({"statement": "Pool size set to 25 by the deploy"})),
+        ("/stage", json!({"stage": "test"})),
+        ("/hypotheses/1/verdict", json!({"verdict": "confirmed", "evidence": "config diff"})),
+        ("/stage/output", json!({"output": "Confident: times match"})),
+        ("/stage", json!({"stage": "cure"})),
+    ];
+    for (path, body) in steps {
+        let path = format!("/api/v1/incidents/1{path}");
+        let method = if path.ends_with("/output") { Method::PUT } else { Method::POST };
+        let reply = app.api(method, &path, Some(&ada.token), Some(body)).await;
+        assert!(reply.status.is_success(), "{path}: {reply:?}");
+    }
+    let cure = json!({"output": "Pool back to 50", "outcome": "fully_working"});
+    app.api(Method::PUT, "/api/v1/incidents/1/stage/output", Some(&ada.token), Some(cure)).await;
+    let resolved = app.post("/api/v1/incidents/1/state", &ada.token, json!({"state": "resolved"})).await;
+    assert_eq!(resolved.status, StatusCode::OK, "{resolved:?}");
+}
+
+#[tokio::test]
+async fn a_required_postmortem_is_drafted_checked_reviewed_published_and_found() {
+    let app = TestApp::spawn().await;
+    let ada = app.person("Ada", Role::Responder).await;
+    let cy = app.person("Cy", Role::Responder).await;
+    resolved_incident(&app, &ada).await;
+
+    let view = app.get("/api/v1/postmortems/1", &ada.token).await;
+    assert_eq!(view.status, StatusCode::OK, "the draft exists as soon as the incident resolved: {view:?}");
+    let pm = view.body;
+    assert_eq!(pm["status"], "draft");
+    assert_eq!(pm["requirement"]["required"], true);
+    assert_eq!(pm["requirement"]["reasons"][0]["reason"], "customer_facing");
+    assert!(pm["requirement"]["due_at"].is_string());
+    assert_eq!(pm["document"]["trigger"], "The 10:02 deploy halved the connection pool");
+    assert!(pm["document"]["root_cause"].as_str().unwrap_or("").contains("Pool size set to 25"));
+    let id = pm["id"].as_str().expect("an id").to_owned();
+
+    let mut document = pm["document"].clone();
+    document["went_wrong"] = json!(["Ada forgot to run the config check."]);
+    let edited = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/postmortems/{id}/document"),
+            Some(&ada.token),
+            Some(document.clone()),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{edited:?}");
+    let reviewers = json!({"user_ids": [cy.id]});
+    app.api(Method::PUT, &format!("/api/v1/postmortems/{id}/reviewers"), Some(&ada.token), Some(reviewers))
+        .await;
+    let flagged = app.get(&format!("/api/v1/postmortems/{id}"), &ada.token).await.body;
+    assert_eq!(flagged["flags"][0]["rule"], "person_failed", "{flagged}");
+    let refused = app.post(&format!("/api/v1/postmortems/{id}/submit"), &ada.token, json!({})).await;
+    assert_eq!((refused.status, refused.fields()), (StatusCode::CONFLICT, vec!["blameless"]));
+    assert!(refused.body["message"].as_str().unwrap_or("").contains("Ada forgot to run the config check."));
+
+    document["went_wrong"] = json!(["The deploy ran without the config check."]);
+    document["reviewers"] = flagged["document"]["reviewers"].clone();
+    app.api(Method::PUT, &format!("/api/v1/postmortems/{id}/document"), Some(&ada.token), Some(document))
+        .await;
+    let submitted = app.post(&format!("/api/v1/postmortems/{id}/submit"), &ada.token, json!({})).await;
+    assert_eq!(submitted.body["status"], "in_review", "{submitted:?}");
+    let early = app.post(&format!("/api/v1/postmortems/{id}/publish"), &ada.token, json!({})).await;
+    assert_eq!(early.fields(), ["approvals"]);
+    let stranger = app.post(&format!("/api/v1/postmortems/{id}/approve"), &ada.token, json!({})).await;
+    assert_eq!(stranger.status, StatusCode::FORBIDDEN, "an author is not a reviewer");
+    app.post(&format!("/api/v1/postmortems/{id}/approve"), &cy.token, json!({})).await;
+    let published = app.post(&format!("/api/v1/postmortems/{id}/publish"), &ada.token, json!({})).await;
+    assert_eq!(published.body["status"], "published", "{published:?}");
+
+    let late = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/postmortems/{id}/document"),
+            Some(&ada.token),
+            Some(published.body["document"].clone()),
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "published is read-only");
+    let hits = app.get("/api/v1/postmortems/search?q=connection%20pool", &cy.token).await.body;
+    assert_eq!(hits[0]["title"], "Postmortem: Checkout failing", "{hits}");
+
+    let item = json!({"title": "Check the pool size in CI", "owner_id": cy.id, "due_on": "2026-12-04", "priority": "high"});
+    let added = app.post(&format!("/api/v1/postmortems/{id}/action-items"), &ada.token, item).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{added:?}");
+    let bad = app
+        .post(
+            &format!("/api/v1/postmortems/{id}/action-items"),
+            &ada.token,
+            json!({"title": "x", "owner_id": cy.id, "due_on": "soon"}),
+        )
+        .await;
+    assert_eq!(bad.fields(), ["due_on"]);
+    let markdown = app
+        .api(Method::GET, &format!("/api/v1/postmortems/{id}/export?format=markdown"), Some(&cy.token), None)
+        .await;
+    let markdown = markdown.body.as_str().unwrap_or("").to_owned();
+    for heading in [
+        "# Postmortem: Checkout failing",
+        "## Executive summary",
+        "## Timeline",
+        "## Action items",
+        "- [ ] Check the pool size in CI (Cy, high, due 2026-12-04, open)",
+        "### Where we got lucky",
+    ] {
+        assert!(markdown.contains(heading), "{heading}:\n{markdown}");
+    }
+    let html = app
+        .api(Method::GET, &format!("/api/v1/postmortems/{id}/export?format=html"), Some(&cy.token), None)
+        .await;
+    let html = html.body.as_str().unwrap_or("").to_owned();
+    assert!(html.contains("<h2>Executive summary</h2>") && html.contains("<li>"), "{html}");
+    let open = app.get("/api/v1/action-items", &cy.token).await.body;
+    assert_eq!(open.as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn an_html_export_shows_raw_html_as_text() {
+    let app = TestApp::spawn().await;
+    let ada = app.person("Ada", Role::Responder).await;
+    resolved_incident(&app, &ada).await;
+    let pm = app.get("/api/v1/postmortems/1", &ada.token).await.body;
+    let mut document = pm["document"].clone();
+    document["executive_summary"] = json!("<script>alert(1)</script> and <b>bold</b>");
+    app.api(Method::PUT, "/api/v1/postmortems/1/document", Some(&ada.token), Some(document)).await;
+    let html = app.api(Method::GET, "/api/v1/postmortems/1/export?format=html", Some(&ada.token), None).await;
+    let html = html.body.as_str().unwrap_or("").to_owned();
+    assert!(!html.contains("<script>alert(1)</script>") && html.contains("&lt;script&gt;"), "{html}");
+    let wrong = app.api(Method::GET, "/api/v1/postmortems/1/export?format=pdf", Some(&ada.token), None).await;
+    assert_eq!(wrong.fields(), ["format"]);
+}
