@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use muster_core::user::Role;
 use muster_server::config::{self, Config};
 
-use crate::{alert, client::ClientSettings, console, incident, oncall, page, remote};
+use crate::{alert, client::ClientSettings, console, incident, oncall, page, postmortem, remote};
 
 #[derive(Debug, Parser)]
 #[command(name = "muster", version, about = "Muster: on-call, incidents and postmortems in one binary.")]
@@ -77,6 +77,30 @@ enum Command {
     /// Incidents, through the server. Name an incident by its number or id.
     #[command(subcommand)]
     Incident(IncidentCommand),
+    /// Postmortems, through the server. Name one by its id or its incident's number.
+    #[command(subcommand)]
+    Postmortem(PostmortemCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PostmortemCommand {
+    /// Start the postmortem of a resolved incident (a required one is drafted at the resolve).
+    Draft { incident: String },
+    /// Show a postmortem: status, requirement, people, open blameless flags, action items.
+    Show { postmortem: String },
+    /// Print a postmortem as Markdown or printable HTML.
+    Export {
+        postmortem: String,
+        /// markdown or html.
+        #[arg(long, default_value = "markdown")]
+        format: String,
+    },
+    /// Submit the draft for review (needs a reviewer and no open blameless flag).
+    Submit { postmortem: String },
+    /// Approve a postmortem you review.
+    Approve { postmortem: String },
+    /// Publish once every reviewer approved (admins may override).
+    Publish { postmortem: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -376,6 +400,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Alert(command) => alert_command(&settings()?, command, json).await,
         Command::Incident(command) => incident_command(&settings()?, command, json).await,
+        Command::Postmortem(command) => {
+            let settings = settings()?;
+            match command {
+                PostmortemCommand::Draft { incident } => postmortem::draft(&settings, &incident, json).await,
+                PostmortemCommand::Show { postmortem: id } => postmortem::show(&settings, &id, json).await,
+                PostmortemCommand::Export { postmortem: id, format } => {
+                    postmortem::export(&settings, &id, &format).await
+                }
+                PostmortemCommand::Submit { postmortem: id } => {
+                    postmortem::step(&settings, &id, "submit", json).await
+                }
+                PostmortemCommand::Approve { postmortem: id } => {
+                    postmortem::step(&settings, &id, "approve", json).await
+                }
+                PostmortemCommand::Publish { postmortem: id } => {
+                    postmortem::step(&settings, &id, "publish", json).await
+                }
+            }
+        }
         Command::Page(command) => {
             let settings = settings()?;
             match command {

@@ -67,6 +67,24 @@ pub async fn call<T: DeserializeOwned>(
     path: &str,
     body: Option<&serde_json::Value>,
 ) -> anyhow::Result<T> {
+    let bytes = send(settings, method, path, body).await?;
+    serde_json::from_slice(&bytes).context("the server's reply is not the expected JSON")
+}
+
+/// A `GET` whose reply is text (an export), not JSON.
+pub async fn call_text(settings: &ClientSettings, path: &str) -> anyhow::Result<String> {
+    let bytes = send(settings, Method::GET, path, None).await?;
+    String::from_utf8(bytes).context("the server's reply is not UTF-8 text")
+}
+
+/// Sends one request and returns the body of a 2xx reply; any other reply becomes an error with
+/// the server's message.
+async fn send(
+    settings: &ClientSettings,
+    method: Method,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> anyhow::Result<Vec<u8>> {
     let url = format!("{}{path}", settings.server);
     let client =
         reqwest::Client::builder().user_agent(concat!("muster-cli/", env!("CARGO_PKG_VERSION"))).build()?;
@@ -86,5 +104,5 @@ pub async fn call<T: DeserializeOwned>(
         }
         bail!("{message} (HTTP {})", status.as_u16());
     }
-    serde_json::from_slice(&bytes).context("the server's reply is not the expected JSON")
+    Ok(bytes.to_vec())
 }

@@ -9,6 +9,7 @@ mod console;
 mod incident;
 mod oncall;
 mod page;
+mod postmortem;
 mod remote;
 mod table;
 

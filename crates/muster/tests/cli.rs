@@ -594,3 +594,89 @@ fn an_incident_is_declared_handed_off_and_investigated_from_the_command_line() {
     assert!(shown.contains("Index rebuild started at 09:40"), "{shown}");
     assert!(shown.contains("offered Incident Commander to Bo Diddley"), "{shown}");
 }
+
+#[test]
+fn a_resolved_incident_s_postmortem_is_shown_exported_and_submitted_from_the_command_line() {
+    let workspace = Workspace::new();
+    let token = bootstrap(&workspace);
+    let server = workspace.serve();
+    let with = |args: &[&str]| {
+        let mut all = vec!["--server", server.url.as_str(), "--token", token.as_str()];
+        all.extend_from_slice(args);
+        workspace.run(&all)
+    };
+    let declared = with(&[
+        "incident",
+        "declare",
+        "--title",
+        "Search is slow",
+        "--customer-facing",
+        "--expected",
+        "200 ms",
+        "--actual",
+        "8 s",
+    ]);
+    assert!(declared.status.success(), "{}", stderr(&declared));
+    for (output, to) in [
+        ("Added two search nodes", Some("examine")),
+        ("The index rebuild starved the nodes", Some("diagnose")),
+    ] {
+        let mut args = vec!["incident", "stage", "1", "--output", output];
+        if let Some(to) = to {
+            args.extend(["--to", to]);
+        }
+        assert!(with(&args).status.success());
+    }
+    let (_, reply) = http(
+        &server.url,
+        "POST",
+        "/api/v1/incidents/1/hypotheses",
+        Some(&token),
+        r#"{"statement": "Rebuild at peak"}"#,
+    )
+    .expect("the server answers");
+    assert!(reply.contains("Rebuild at peak"), "{reply}");
+    assert!(with(&["incident", "stage", "1", "--to", "test"]).status.success());
+    assert!(
+        with(&["incident", "stage", "1", "--output", "The rebuild log matches", "--to", "cure"])
+            .status
+            .success()
+    );
+    let cured = with(&[
+        "incident",
+        "stage",
+        "1",
+        "--output",
+        "Rebuilds moved to 03:00",
+        "--outcome",
+        "fully_working",
+    ]);
+    assert!(cured.status.success(), "{}", stderr(&cured));
+    let resolved = with(&["incident", "resolve", "1"]);
+    assert!(stdout(&resolved).contains("Incident 1 is resolved."), "{}", stderr(&resolved));
+
+    let shown = stdout(&with(&["postmortem", "show", "1"]));
+    assert!(shown.contains("Postmortem: Search is slow · draft · version 1"), "{shown}");
+    assert!(shown.contains("Required (customer facing)"), "{shown}");
+    let exported = with(&["postmortem", "export", "1"]);
+    let markdown = stdout(&exported);
+    assert!(
+        markdown.starts_with("# Postmortem: Search is slow") && markdown.contains("### Where we got lucky"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("Rebuilds moved to 03:00"), "the resolution comes from the cure output");
+    let html = stdout(&with(&["postmortem", "export", "1", "--format", "html"]));
+    assert!(html.contains("<h2>Resolution</h2>"), "{html}");
+    let submitted = with(&["postmortem", "submit", "1"]);
+    assert!(
+        !submitted.status.success() && stderr(&submitted).contains("name at least one reviewer"),
+        "{}",
+        stderr(&submitted)
+    );
+    let drafted = with(&["postmortem", "draft", "1"]);
+    assert!(
+        stdout(&drafted).contains("Postmortem of incident 1: Postmortem: Search is slow (draft)"),
+        "{}",
+        stderr(&drafted)
+    );
+}
