@@ -1,7 +1,9 @@
-//! The update reminder: a background job that reminds an incident's Comms Lead (the commander
-//! while there is none) when a stakeholder update is overdue, and again each update interval
-//! while it stays overdue. It sleeps until the earliest reminder falls due or an incident
-//! changes (an update moves the due time), never on a fixed cycle.
+//! The reminders: a background job that reminds an incident's Comms Lead (the commander while
+//! there is none) when a stakeholder update is overdue, and again each update interval while it
+//! stays overdue; the authors of a required postmortem past its due date, and the owners of
+//! overdue action items, once a day each. It sleeps until the earliest update reminder falls due
+//! or an incident changes (an update moves the due time); the daily reminders ride on its passes,
+//! at least every five minutes.
 //!
 //! Reminding is idempotent across instances: the store re-checks under the incident's lock that a
 //! reminder is still due, so two instances never remind twice for one interval.
@@ -44,7 +46,32 @@ pub async fn remind_overdue_updates(state: &AppState, now: Timestamp) -> Result<
             next_due = Some(next_due.map_or(again, |n: Timestamp| n.min(again)));
         }
     }
+    reminders += remind_postmortems(state, now).await?;
     Ok(Reminded { reminders, next_due })
+}
+
+/// Reminds the authors of overdue required postmortems and the owners of overdue action items.
+async fn remind_postmortems(state: &AppState, now: Timestamp) -> Result<usize, StoreError> {
+    let mut reminders = 0;
+    for id in state.store.postmortems_awaiting_publication().await? {
+        if state.store.remind_postmortem_authors(&id, now).await? {
+            tracing::info!(postmortem.id = %id, "postmortem overdue; authors reminded");
+            reminders += 1;
+        }
+    }
+    // Kiritimati (UTC+14) is the first place where a day begins: an item not overdue there is
+    // overdue nowhere, so only the others cost a transaction (which checks the owner's zone).
+    let earliest = jiff::tz::TimeZone::get("Pacific/Kiritimati").unwrap_or(jiff::tz::TimeZone::UTC);
+    for item in state.store.action_items(None, true).await? {
+        if item.reminder_due(now, &earliest) && state.store.remind_action_owner(&item.id, now).await? {
+            tracing::info!(action_item.id = %item.id, "action item overdue; owner reminded");
+            reminders += 1;
+        }
+    }
+    if reminders > 0 {
+        state.events.publish(Topic::Notification, "reminders", "created");
+    }
+    Ok(reminders)
 }
 
 /// Runs the reminder until the process ends.

@@ -8,6 +8,7 @@ use muster_core::{
     audit::Actor,
     ids::{ActionItemId, IncidentId, PostmortemId, UserId},
     incident::{Participant, Person},
+    notify::Purpose,
     postmortem::{
         ActionItem, ActionPriority, ActionStatus, Postmortem, PostmortemChange, PostmortemDocument,
         PostmortemStatus, Requirement,
@@ -20,6 +21,7 @@ use crate::{
     Backend, Store, StoreError,
     audit::{self, Audit},
     new_id, rows,
+    subscriptions::notify_person,
 };
 
 #[derive(FromRow)]
@@ -644,6 +646,108 @@ impl Store {
         audit::record(&mut tx, actor, now, audit).await?;
         tx.commit().await?;
         Ok(item)
+    }
+
+    /// Reminds the authors of a required postmortem past its due date, at most once a day; `false`
+    /// when it no longer needs one (published, or another instance reminded first).
+    pub async fn remind_postmortem_authors(
+        &self,
+        id: &PostmortemId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let StoredPostmortem { postmortem, requirement } = fetch(&mut tx, self.backend, id, true).await?;
+        let reminded: Option<i64> = sqlx::query_scalar("SELECT reminded_at FROM postmortems WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        let reminded = rows::optional_timestamp(reminded)?;
+        let due = requirement.due_at.filter(|_| requirement.required);
+        if !muster_core::postmortem::authors_reminder_due(postmortem.status, due, reminded, now) {
+            return Ok(false);
+        }
+        let number: i64 = sqlx::query_scalar("SELECT number FROM incidents WHERE id = $1")
+            .bind(postmortem.incident_id.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE postmortems SET reminded_at = $2 WHERE id = $1")
+            .bind(id.as_str())
+            .bind(rows::millis(now))
+            .execute(&mut *tx)
+            .await?;
+        let notice = muster_core::postmortem::authors_reminder_notice(
+            number,
+            &postmortem.document.title,
+            due.unwrap_or(now),
+        );
+        for author in &postmortem.document.authors {
+            notify_person(
+                &mut tx,
+                self.backend,
+                &author.id,
+                Purpose::PostmortemReminder,
+                notice.clone(),
+                now,
+            )
+            .await?;
+        }
+        let names: Vec<&str> = postmortem.document.authors.iter().map(|a| a.name.as_str()).collect();
+        let said = format!("Muster reminded {} that the postmortem is overdue", names.join(", "));
+        append_history(&mut tx, id, None, &said, now).await?;
+        let audit = Audit {
+            action: "postmortem.remind",
+            target_kind: "postmortem",
+            target_id: id.as_str(),
+            summary: said,
+        };
+        audit::record(&mut tx, &Actor::System("reminders"), now, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Reminds an overdue action item's owner, at most once a day (the day in the owner's zone).
+    pub async fn remind_action_owner(&self, id: &ActionItemId, now: Timestamp) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let row: Option<ActionRow> = sqlx::query_as::<Any, ActionRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {ACTION_COLUMNS} FROM action_items WHERE id = $1"
+        )))
+        .bind(id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let item = ActionItem::try_from(row.ok_or(StoreError::NotFound("action item"))?)?;
+        let owner = crate::users::fetch_user(&mut tx, item.owner.id.as_str()).await?;
+        let zone = jiff::tz::TimeZone::get(&owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        if !owner.is_active() || !item.reminder_due(now, &zone) {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE action_items SET reminded_at = $2 WHERE id = $1")
+            .bind(id.as_str())
+            .bind(rows::millis(now))
+            .execute(&mut *tx)
+            .await?;
+        let notice = muster_core::postmortem::overdue_notice(&item);
+        notify_person(&mut tx, self.backend, &item.owner.id, Purpose::ActionItemReminder, notice, now)
+            .await?;
+        let summary = format!("reminded {} of the overdue action item \"{}\"", item.owner.name, item.title);
+        let audit = Audit {
+            action: "postmortem.action.remind",
+            target_kind: "postmortem",
+            target_id: item.postmortem_id.as_str(),
+            summary,
+        };
+        audit::record(&mut tx, &Actor::System("reminders"), now, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Required postmortems not published yet, for the reminder job.
+    pub async fn postmortems_awaiting_publication(&self) -> Result<Vec<PostmortemId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM postmortems WHERE required = 1 AND status <> 'published' AND due_at IS NOT NULL",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(ids.into_iter().map(PostmortemId).collect())
     }
 
     /// Action items of one postmortem, or of all when `postmortem` is `None`; only open ones

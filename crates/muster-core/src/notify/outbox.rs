@@ -65,16 +65,22 @@ pub enum Purpose {
     UpdateReminder,
     /// A role in an incident was offered to the person.
     RoleOffer,
+    /// A required postmortem the person writes is past its due date.
+    PostmortemReminder,
+    /// An action item the person owns is overdue.
+    ActionItemReminder,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 6] = [
+    pub const ALL: [Purpose; 8] = [
         Purpose::Page,
         Purpose::Verification,
         Purpose::Test,
         Purpose::StakeholderUpdate,
         Purpose::UpdateReminder,
         Purpose::RoleOffer,
+        Purpose::PostmortemReminder,
+        Purpose::ActionItemReminder,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +91,8 @@ impl Purpose {
             Purpose::StakeholderUpdate => "stakeholder_update",
             Purpose::UpdateReminder => "update_reminder",
             Purpose::RoleOffer => "role_offer",
+            Purpose::PostmortemReminder => "postmortem_reminder",
+            Purpose::ActionItemReminder => "action_item_reminder",
         }
     }
 }
@@ -93,12 +101,10 @@ impl std::str::FromStr for Purpose {
     type Err = crate::FieldError;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Purpose::ALL.into_iter().find(|p| p.as_str() == value).ok_or_else(|| {
-            crate::FieldError::new(
-                "purpose",
-                "must be one of page, verification, test, stakeholder_update, update_reminder, role_offer",
-            )
-        })
+        Purpose::ALL
+            .into_iter()
+            .find(|p| p.as_str() == value)
+            .ok_or_else(|| crate::FieldError::new("purpose", "is not a known purpose of a notification"))
     }
 }
 

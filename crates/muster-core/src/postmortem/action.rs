@@ -135,3 +135,17 @@ impl ActionItem {
                 .is_none_or(|at| now.duration_since(at) >= jiff::SignedDuration::from_hours(24))
     }
 }
+
+/// The reminder to an overdue action item's owner.
+pub fn overdue_notice(item: &ActionItem) -> crate::notify::Notice {
+    let due = item.due_on.map(|d| d.to_string()).unwrap_or_default();
+    crate::notify::Notice {
+        title: format!("Overdue action item: {}", item.title),
+        text: format!(
+            "It was due {due} and is {}. Mark it done, or won't do with the reason.",
+            item.status.as_str()
+        ),
+        url: Some("/api/v1/action-items".to_owned()),
+        respond: false,
+    }
+}

@@ -12,10 +12,13 @@ mod workflow;
 #[cfg(test)]
 mod tests;
 
-pub use action::{ActionItem, ActionPriority, ActionStatus};
+pub use action::{ActionItem, ActionPriority, ActionStatus, overdue_notice};
 pub use blameless::{BLAMELESS_RULES, BlamelessFlag, BlamelessRule, check_blameless};
 pub use document::{
     IncidentFacts, LessonKind, PostmortemDocument, TimelineLine, draft_from_incident, to_markdown,
 };
 pub use requirement::{PostmortemPolicy, Requirement, RequirementReason, after_working_days, requirement};
-pub use workflow::{Dismissal, Postmortem, PostmortemChange, PostmortemStatus, Reviewer};
+pub use workflow::{
+    Dismissal, Postmortem, PostmortemChange, PostmortemStatus, REMINDER_INTERVAL, Reviewer,
+    authors_reminder_due, authors_reminder_notice,
+};

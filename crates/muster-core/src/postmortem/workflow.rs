@@ -362,3 +362,31 @@ fn require(allowed: bool, why: &'static str) -> Result<(), Refusal> {
 fn names(people: &[Person]) -> String {
     people.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
 }
+
+/// How often the authors of an overdue required postmortem are reminded.
+pub const REMINDER_INTERVAL: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
+/// Whether the authors should be reminded now: a required postmortem, not published, past its
+/// due date, and not reminded in the last day.
+pub fn authors_reminder_due(
+    status: PostmortemStatus,
+    due_at: Option<Timestamp>,
+    reminded_at: Option<Timestamp>,
+    now: Timestamp,
+) -> bool {
+    status != PostmortemStatus::Published
+        && due_at.is_some_and(|due| due <= now)
+        && reminded_at.is_none_or(|at| now.duration_since(at) >= REMINDER_INTERVAL)
+}
+
+/// The reminder to a postmortem's authors.
+pub fn authors_reminder_notice(incident_number: i64, title: &str, due: Timestamp) -> crate::notify::Notice {
+    crate::notify::Notice {
+        title: format!("{title} was due {due}"),
+        text: format!(
+            "The postmortem of incident {incident_number} is required and not published yet. Finish the draft, or submit it for review."
+        ),
+        url: Some(format!("/incidents/{incident_number}")),
+        respond: false,
+    }
+}

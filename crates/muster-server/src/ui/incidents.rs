@@ -283,6 +283,8 @@ struct RoomPage {
     people: Vec<User>,
     /// The viewer's verified contact methods, to follow the incident through.
     my_methods: Vec<muster_core::notify::ContactMethod>,
+    /// The incident's postmortem, once there is one.
+    postmortem: Option<muster_store::StoredPostmortem>,
     powers: Powers,
     errors: Vec<FieldError>,
 }
@@ -409,6 +411,7 @@ async fn room_page(
     let updates = incidents::updates(state, caller, &incident_id).await?;
     let revisions = incidents::revisions(state, caller, &incident_id).await?;
     let services = all_services(state).await?;
+    let postmortem = state.store.postmortem_of_incident(&found.incident.id).await.map_err(ApiError::from)?;
     let people = state
         .store
         .list_users(Page { limit: Page::MAX_LIMIT, offset: 0 })
@@ -435,6 +438,7 @@ async fn room_page(
         updates,
         people,
         my_methods: verified_methods(state, caller).await?,
+        postmortem,
         errors: errors.clone(),
     };
     render(form_status(&errors), &view)

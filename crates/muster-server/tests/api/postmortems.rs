@@ -5,7 +5,7 @@ use muster_core::user::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Person, TestApp};
+use crate::helpers::{NowForTests, Person, TestApp};
 
 /// A customer-facing incident run by Ada through every stage and resolved.
 async fn resolved_incident(app: &TestApp, ada: &Person) {
@@ -53,6 +53,11 @@ async fn a_required_postmortem_is_drafted_checked_reviewed_published_and_found()
     assert_eq!(pm["document"]["trigger"], "The 10:02 deploy halved the connection pool");
     assert!(pm["document"]["root_cause"].as_str().unwrap_or("").contains("Pool size set to 25"));
     let id = pm["id"].as_str().expect("an id").to_owned();
+    let room = app.sign_in(&ada.email).await.get("/incidents/1").await.text;
+    assert!(
+        room.contains("Required because it was customer-facing"),
+        "the room shows the postmortem: {room}"
+    );
 
     let mut document = pm["document"].clone();
     document["went_wrong"] = json!(["Ada forgot to run the config check."]);
@@ -148,4 +153,35 @@ async fn an_html_export_shows_raw_html_as_text() {
     assert!(!html.contains("<script>alert(1)</script>") && html.contains("&lt;script&gt;"), "{html}");
     let wrong = app.api(Method::GET, "/api/v1/postmortems/1/export?format=pdf", Some(&ada.token), None).await;
     assert_eq!(wrong.fields(), ["format"]);
+}
+
+#[tokio::test]
+async fn authors_of_an_overdue_postmortem_and_owners_of_overdue_items_are_reminded_daily() {
+    let app = TestApp::spawn().await;
+    let ada = app.person("Ada", Role::Responder).await;
+    let cy = app.person("Cy", Role::Responder).await;
+    let receiver = crate::receiver::Receiver::start(0).await;
+    app.reachable_by_webhook(&ada, &receiver, "/ada").await;
+    app.reachable_by_webhook(&cy, &receiver, "/cy").await;
+    resolved_incident(&app, &ada).await;
+    let pm = app.get("/api/v1/postmortems/1", &ada.token).await.body;
+    let due: jiff::Timestamp =
+        pm["requirement"]["due_at"].as_str().expect("a due date").parse().expect("a time");
+    let item = json!({"title": "Check the pool size in CI", "owner_id": cy.id, "due_on": "2026-11-24"});
+    app.post("/api/v1/postmortems/1/action-items", &ada.token, item).await;
+
+    assert_eq!(app.remind().await, 0, "nothing is overdue on the day of the incident");
+    app.advance(jiff::SignedDuration::from_hours(24 * 2));
+    assert_eq!(app.remind().await, 1, "the item was due yesterday");
+    assert_eq!(app.remind().await, 0, "once a day");
+    let now = app.clock.now_for_tests();
+    app.advance(due.duration_since(now));
+    assert_eq!(app.remind().await, 2, "the postmortem is due now, and a day has passed for the item");
+    app.deliver().await;
+    let bodies =
+        |path: &str| receiver.received(path).iter().map(|r| r.body.clone()).collect::<Vec<_>>().join("\n");
+    assert!(bodies("/ada").contains("Postmortem: Checkout failing was due"), "{}", bodies("/ada"));
+    assert!(bodies("/cy").contains("Overdue action item: Check the pool size in CI"), "{}", bodies("/cy"));
+    let history = app.get("/api/v1/postmortems/1", &ada.token).await.body["history"].to_string();
+    assert!(history.contains("Muster reminded Ada that the postmortem is overdue"), "{history}");
 }

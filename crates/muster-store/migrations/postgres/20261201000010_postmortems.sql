@@ -16,6 +16,8 @@ CREATE TABLE postmortems (
     reasons      TEXT NOT NULL,
     due_at       BIGINT,
     published_at BIGINT,
+    -- When Muster last reminded the authors of a required postmortem past its due date.
+    reminded_at  BIGINT,
     created_at   BIGINT NOT NULL,
     updated_at   BIGINT NOT NULL
 );
