@@ -2,7 +2,7 @@
 //! product at once: two teams, eight people in several time zones, four services with keys, and
 //! the seed's schedule designs (three tiers, follow-the-sun, a weekly rotation), and a morning's
 //! alerts with a maintenance window and a heartbeat, and two incidents: one resolved this morning
-//! and one open now.
+//! (with its published postmortem) and one open now.
 //!
 //! Seeding is idempotent in the way that matters: it runs only while the database has no teams and
 //! no services, keeps users who already exist (such as an admin made with `muster user create`),
@@ -141,7 +141,7 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Seeded, StoreError> {
     seed_escalation(store, &service_ids, platform.ok_or(StoreError::NotFound("team"))?, now).await?;
     seed_alerts(store, &service_ids, now).await?;
     eprintln!(
-        "Demo data loaded: 2 teams, 8 people, 4 services, 5 schedules, an escalation policy, alerts, a maintenance window, a heartbeat and two incidents.\nSign in as {DEMO_ADMIN} (admin) or any other demo person, password {DEMO_PASSWORD}."
+        "Demo data loaded: 2 teams, 8 people, 4 services, 5 schedules, an escalation policy, alerts, a maintenance window, a heartbeat, two incidents and a postmortem.\nSign in as {DEMO_ADMIN} (admin) or any other demo person, password {DEMO_PASSWORD}."
     );
     Ok(Seeded::Created)
 }
@@ -277,6 +277,77 @@ async fn seed_alerts(store: &Store, services: &[ServiceId], now: Timestamp) -> R
     Ok(())
 }
 
+/// The morning incident's postmortem: drafted from the incident, with its lessons and two action
+/// items, reviewed by Ada and published, so search and export have something to show.
+async fn seed_postmortem(
+    store: &Store,
+    incident: &muster_core::ids::IncidentId,
+    p: &impl Fn(&str) -> muster_core::incident::Participant,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    use muster_core::postmortem::{
+        ActionPriority, ActionStatus, IncidentFacts, PostmortemChange, PostmortemPolicy, draft_from_incident,
+        requirement,
+    };
+    let london = jiff::tz::TimeZone::get("Europe/London").unwrap_or(jiff::tz::TimeZone::UTC);
+    let resolved = store.get_incident(incident).await?;
+    let timeline = store.incident_timeline(incident).await?;
+    let mut service_names = Vec::new();
+    for id in &resolved.services {
+        service_names.push(store.get_service(id).await?.name);
+    }
+    let facts = IncidentFacts {
+        incident: &resolved,
+        timeline: &timeline,
+        service_names: &service_names,
+        targets_met: 1,
+        targets_missed: 0,
+    };
+    let mut document = draft_from_incident(facts, &london);
+    document.went_well = vec![
+        "Scaling out brought p99 back under 1.5 s within seven minutes.".into(),
+        "The profile pointed at the cause before anyone guessed.".into(),
+    ];
+    document.went_wrong = vec!["The pricing deploy had no load test for carts with many lines.".into()];
+    document.got_lucky = vec!["The slowdown came before the lunchtime peak.".into()];
+    document.reviewers = vec![p("ada").person];
+    let needed = requirement(&resolved, &PostmortemPolicy::default(), &london);
+    let minutes_ago = |m: i64| now - SignedDuration::from_mins(m);
+    let stored = store.create_postmortem(incident, document, &needed, minutes_ago(90)).await?;
+    let id = stored.postmortem.id.clone();
+    for (who, change, m) in [
+        ("sam", PostmortemChange::Submit, 60),
+        ("ada", PostmortemChange::Approve, 40),
+        ("sam", PostmortemChange::Publish, 30),
+    ] {
+        store.change_postmortem(&id, &p(who), change, &[], minutes_ago(m)).await?;
+    }
+    let today = now.to_zoned_datetime(london).date();
+    let items = [
+        (
+            "Evaluate price rules once per cart, not per line",
+            "sam",
+            ActionPriority::High,
+            today.tomorrow().ok(),
+        ),
+        (
+            "Load-test checkout with 50-line carts before each pricing release",
+            "grace",
+            ActionPriority::Medium,
+            None,
+        ),
+    ];
+    let mut added = Vec::new();
+    for (title, owner, priority, due_on) in items {
+        let owner = p(owner).person.id;
+        let new =
+            muster_store::NewActionItem { title: title.into(), owner, due_on, priority, tracker_url: None };
+        added.push(store.add_action_item(&id, new, &DEMO, minutes_ago(30)).await?);
+    }
+    store.set_action_status(&added[0].id, ActionStatus::InProgress, None, &DEMO, minutes_ago(20)).await?;
+    Ok(())
+}
+
 /// Two incidents: the morning's latency, handed off, investigated to the cure and resolved; and
 /// the error rate now, with its leads appointed, two hypotheses on the shortlist, stakeholder
 /// updates, and command on offer to Ada.
@@ -400,6 +471,8 @@ async fn seed_incidents(
             at(125),
         )
         .await?;
+
+    seed_postmortem(store, &id, &p, now).await?;
 
     let declaration = Declaration::parse(
         "Checkout errors after release 4.12",

@@ -82,6 +82,57 @@ async fn the_demo_fills_an_empty_database_and_keeps_an_existing_admin() {
     assert_eq!(status.as_array().map(Vec::len), Some(2), "both have public updates: {status}");
     let ada = Browser::new(&app.address);
     ada.try_sign_in(DEMO_ADMIN, demo::DEMO_PASSWORD).await;
+    let postmortem = app.get("/api/v1/postmortems/1", &app.admin_token).await.body;
+    assert_eq!(postmortem["status"], "published", "{postmortem}");
+    assert_eq!(postmortem["action_items"].as_array().map(Vec::len), Some(2));
+    let found = app.get("/api/v1/postmortems/search?q=price%20rules", &app.admin_token).await.body;
+    assert_eq!(found[0]["title"], "Postmortem: Checkout slow after the pricing deploy", "{found}");
+    // The Markdown export renders in a CommonMark renderer with every template section.
+    let export = app
+        .api(
+            reqwest::Method::GET,
+            "/api/v1/postmortems/1/export?format=markdown",
+            Some(&app.admin_token),
+            None,
+        )
+        .await;
+    let markdown = export.body.as_str().unwrap_or_default().to_owned();
+    let mut headings = Vec::new();
+    let mut in_heading = false;
+    for event in pulldown_cmark::Parser::new(&markdown) {
+        match event {
+            pulldown_cmark::Event::Start(pulldown_cmark::Tag::Heading { .. }) => in_heading = true,
+            pulldown_cmark::Event::End(pulldown_cmark::TagEnd::Heading(_)) => in_heading = false,
+            pulldown_cmark::Event::Text(text) if in_heading => headings.push(text.to_string()),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        headings,
+        [
+            "Postmortem: Checkout slow after the pricing deploy",
+            "Executive summary",
+            "Problem summary",
+            "Impact",
+            "Timeline",
+            "Root cause and trigger",
+            "Resolution",
+            "Action items",
+            "Lessons learned",
+            "What went well",
+            "What went wrong",
+            "Where we got lucky",
+        ],
+        "{markdown}"
+    );
+    for field in [
+        "**Date:**",
+        "**Authors:** Sam Okafor",
+        "**Reviewers:** Ada Lovelace",
+        "**Incident Commander:** Sam Okafor",
+    ] {
+        assert!(markdown.contains(field), "{field} missing:\n{markdown}");
+    }
     let room = ada.get("/incidents/2").await;
     assert_eq!(room.status, StatusCode::OK);
     assert!(room.text.contains("I confirm I am now the IC"), "Ada is offered command in the room");
