@@ -196,6 +196,9 @@ pub struct IncidentView {
     pub times: ResponseTimes,
     pub update_overdue: bool,
     pub document: DocumentRevision,
+    /// Published postmortems of past incidents that share telling words with this one's title.
+    #[schema(value_type = Vec<Object>)]
+    pub similar: Vec<muster_store::SearchHit>,
 }
 
 pub fn stage_views(incident: &Incident) -> Vec<StageView> {
@@ -228,10 +231,16 @@ pub async fn get(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Incid
     let id = resolve_id(state, id).await?;
     let incident = state.store.get_incident(&id).await?;
     let document = state.store.document_revision(&id, Some(incident.document_revision)).await?;
-    Ok(view(state, incident, document))
+    let similar = state.store.similar_postmortems(&incident.title, &incident.id, 3).await?;
+    Ok(view(state, incident, document, similar))
 }
 
-fn view(state: &AppState, incident: Incident, document: DocumentRevision) -> IncidentView {
+fn view(
+    state: &AppState,
+    incident: Incident,
+    document: DocumentRevision,
+    similar: Vec<muster_store::SearchHit>,
+) -> IncidentView {
     let times = ResponseTimes {
         to_acknowledge_seconds: incident.time_to_acknowledge().as_secs(),
         to_mitigate_seconds: incident.time_to_mitigate().map(|d| d.as_secs()),
@@ -243,6 +252,7 @@ fn view(state: &AppState, incident: Incident, document: DocumentRevision) -> Inc
         update_overdue: incident.update_overdue(state.now()),
         incident,
         document,
+        similar,
     }
 }
 

@@ -136,7 +136,13 @@ pub struct Comment {
 pub struct SearchHit {
     pub postmortem_id: PostmortemId,
     pub title: String,
+    /// The number of the incident it is the postmortem of.
+    pub incident_number: i64,
 }
+
+/// Words too common to say two incidents are alike.
+const COMMON_WORDS: [&str; 12] =
+    ["after", "again", "all", "and", "for", "from", "into", "the", "this", "that", "with", "were"];
 
 async fn append_history(
     conn: &mut AnyConnection,
@@ -521,38 +527,88 @@ impl Store {
             .take(20)
             .map(str::to_owned)
             .collect();
+        self.search(&words, false, None, limit).await
+    }
+
+    /// Published postmortems of other incidents sharing any telling word of `text` (a new
+    /// incident's title), best first: the past incidents worth reading now.
+    pub async fn similar_postmortems(
+        &self,
+        text: &str,
+        except: &IncidentId,
+        limit: u32,
+    ) -> Result<Vec<SearchHit>, StoreError> {
+        let mut words: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .map(str::to_lowercase)
+            .filter(|w| w.chars().count() >= 3 && !COMMON_WORDS.contains(&w.as_str()))
+            .take(20)
+            .collect();
+        words.sort();
+        words.dedup();
+        self.search(&words, true, Some(except), limit).await
+    }
+
+    /// Searches published postmortems for all of `words`, or any of them.
+    async fn search(
+        &self,
+        words: &[String],
+        any: bool,
+        except: Option<&IncidentId>,
+        limit: u32,
+    ) -> Result<Vec<SearchHit>, StoreError> {
         if words.is_empty() {
             return Ok(Vec::new());
         }
-        let found: Vec<(String, String)> = match self.backend {
+        let except = except.map_or("", IncidentId::as_str);
+        let found: Vec<(String, String, i64)> = match self.backend {
             Backend::Sqlite => {
-                // Each word quoted, so nothing the reader types is FTS5 syntax; all must occur.
-                let phrase: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+                // Each word quoted, so nothing the reader types is FTS5 syntax.
+                let quoted: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+                let query = quoted.join(if any { " OR " } else { " " });
                 sqlx::query_as(
-                    "SELECT postmortem_id, title FROM postmortem_search WHERE postmortem_search MATCH $1
-                     ORDER BY rank LIMIT $2",
+                    "SELECT postmortem_search.postmortem_id, postmortem_search.title, i.number
+                     FROM postmortem_search
+                     JOIN postmortems p ON p.id = postmortem_search.postmortem_id
+                     JOIN incidents i ON i.id = p.incident_id
+                     WHERE postmortem_search MATCH $1 AND p.incident_id <> $2
+                     ORDER BY rank LIMIT $3",
                 )
-                .bind(phrase.join(" "))
+                .bind(query)
+                .bind(except)
                 .bind(i64::from(limit))
                 .fetch_all(&self.reader)
                 .await?
             }
             Backend::Postgres => {
-                sqlx::query_as(
-                    "SELECT postmortem_id, title FROM postmortem_search
-                     WHERE to_tsvector('english', title || ' ' || body) @@ plainto_tsquery('english', $1)
-                     ORDER BY ts_rank(to_tsvector('english', title || ' ' || body), plainto_tsquery('english', $1)) DESC
-                     LIMIT $2",
-                )
-                .bind(words.join(" "))
-                .bind(i64::from(limit))
-                .fetch_all(&self.reader)
-                .await?
+                // `plainto_tsquery` of each word (dropping stop words) joined with & or |.
+                let joiner = if any { " || " } else { " && " };
+                let parts: Vec<String> =
+                    (0..words.len()).map(|i| format!("plainto_tsquery('english', ${})", i + 3)).collect();
+                let sql = format!(
+                    "SELECT s.postmortem_id, s.title, i.number FROM postmortem_search s
+                     JOIN postmortems p ON p.id = s.postmortem_id
+                     JOIN incidents i ON i.id = p.incident_id
+                     WHERE to_tsvector('english', s.title || ' ' || s.body) @@ ({query}) AND p.incident_id <> $2
+                     ORDER BY ts_rank(to_tsvector('english', s.title || ' ' || s.body), ({query})) DESC
+                     LIMIT $1",
+                    query = parts.join(joiner)
+                );
+                let mut statement =
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(i64::from(limit)).bind(except);
+                for word in words {
+                    statement = statement.bind(word.clone());
+                }
+                statement.fetch_all(&self.reader).await?
             }
         };
         Ok(found
             .into_iter()
-            .map(|(id, title)| SearchHit { postmortem_id: PostmortemId(id), title })
+            .map(|(id, title, incident_number)| SearchHit {
+                postmortem_id: PostmortemId(id),
+                title,
+                incident_number,
+            })
             .collect())
     }
 

@@ -1551,6 +1551,14 @@ async fn postmortems_are_drafted_once_and_published_versions_are_searched(store:
     assert_eq!(published.postmortem.status, PostmortemStatus::Published);
     let hits = store.search_postmortems("connection pool", 10).await.unwrap();
     assert_eq!(hits.iter().map(|h| h.title.as_str()).collect::<Vec<_>>(), ["Postmortem: Checkout 5xx"]);
+    let other = declared(store, "Checkout latency", vec![], &ada).await;
+    let similar = store.similar_postmortems("Checkout latency after the deploy", &other.id, 5).await.unwrap();
+    assert_eq!(similar.iter().map(|h| h.incident_number).collect::<Vec<_>>(), [incident.number]);
+    assert!(store.similar_postmortems("Checkout", &incident.id, 5).await.unwrap().is_empty(), "not itself");
+    assert!(
+        store.similar_postmortems("the and with", &other.id, 5).await.unwrap().is_empty(),
+        "common words say nothing"
+    );
     let syntax = store.search_postmortems("\"pool\" OR * NEAR(", 10).await;
     assert!(syntax.is_ok(), "the reader's words are never search syntax: {syntax:?}");
 

@@ -285,6 +285,8 @@ struct RoomPage {
     my_methods: Vec<muster_core::notify::ContactMethod>,
     /// The incident's postmortem, once there is one.
     postmortem: Option<muster_store::StoredPostmortem>,
+    /// Published postmortems of similar past incidents.
+    similar: Vec<muster_store::SearchHit>,
     powers: Powers,
     errors: Vec<FieldError>,
 }
@@ -431,6 +433,7 @@ async fn room_page(
             .collect::<Vec<_>>()
             .join(", "),
         stages: found.stages,
+        similar: found.similar,
         document: found.document,
         incident: found.incident,
         revisions,

@@ -105,6 +105,18 @@ async fn a_required_postmortem_is_drafted_checked_reviewed_published_and_found()
     let hits = app.get("/api/v1/postmortems/search?q=connection%20pool", &cy.token).await.body;
     assert_eq!(hits[0]["title"], "Postmortem: Checkout failing", "{hits}");
 
+    let again = json!({"title": "Checkout errors again", "severity": "sev3", "problem_report": {"expected": "ok", "actual": "502"}});
+    app.post("/api/v1/incidents", &cy.token, again).await;
+    let new_incident = app.get("/api/v1/incidents/2", &cy.token).await.body;
+    assert_eq!(
+        new_incident["similar"][0]["incident_number"], 1,
+        "past incidents are suggested: {}",
+        new_incident["similar"]
+    );
+    let room = app.sign_in(&cy.email).await.get("/incidents/2").await.text;
+    assert!(room.contains("Similar past incidents"), "{room}");
+    let own = app.get("/api/v1/incidents/1", &cy.token).await.body;
+    assert_eq!(own["similar"], json!([]), "an incident is not similar to itself");
     let item = json!({"title": "Check the pool size in CI", "owner_id": cy.id, "due_on": "2026-12-04", "priority": "high"});
     let added = app.post(&format!("/api/v1/postmortems/{id}/action-items"), &ada.token, item).await;
     assert_eq!(added.status, StatusCode::CREATED, "{added:?}");
