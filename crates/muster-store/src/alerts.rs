@@ -52,10 +52,6 @@ pub(crate) struct AlertRow {
     updated_at: i64,
 }
 
-fn json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
-}
-
 fn acted_by(user_id: Option<String>, name: Option<String>) -> Option<ActedBy> {
     name.map(|name| ActedBy { user_id: user_id.map(UserId), name })
 }
@@ -80,9 +76,9 @@ impl TryFrom<AlertRow> for Alert {
             component: row.component,
             group: row.alert_group,
             class: row.class,
-            details: json("details", &row.details)?,
-            links: json("links", &row.links)?,
-            images: json("images", &row.images)?,
+            details: rows::json("details", &row.details)?,
+            links: rows::json("links", &row.links)?,
+            images: rows::json("images", &row.images)?,
             client: row.client,
             client_url: row.client_url,
             origin: row.origin,
@@ -277,7 +273,7 @@ impl TryFrom<LogRow> for AlertLogEntry {
             kind: rows::parsed("kind", &row.kind)?,
             by: ActedBy { user_id: row.by_user_id.map(UserId), name: row.by_name },
             message: row.message,
-            details: json("details", &row.details)?,
+            details: rows::json("details", &row.details)?,
         })
     }
 }

@@ -67,15 +67,6 @@ const INCIDENT_COLUMNS: &str = "id, number, title, severity, state, customer_fac
      command, investigation, hypotheses, document_revision, declared_by, declared_by_name, declared_at, started_at, \
      acknowledged_at, mitigated_at, resolved_at, next_update_due, reminded_at, updated_at";
 
-fn json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> String {
-    // The core types serialize to plain JSON objects; that cannot fail.
-    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
-}
-
 impl IncidentRow {
     fn into_incident(self, services: Vec<ServiceId>, alerts: Vec<AlertId>) -> Result<Incident, StoreError> {
         Ok(Incident {
@@ -91,11 +82,11 @@ impl IncidentRow {
             problem_report: self
                 .problem_report
                 .as_deref()
-                .map(|text| json("problem_report", text))
+                .map(|text| rows::json("problem_report", text))
                 .transpose()?,
-            command: json("command", &self.command)?,
-            investigation: json("investigation", &self.investigation)?,
-            hypotheses: json("hypotheses", &self.hypotheses)?,
+            command: rows::json("command", &self.command)?,
+            investigation: rows::json("investigation", &self.investigation)?,
+            hypotheses: rows::json("hypotheses", &self.hypotheses)?,
             document_revision: u32::try_from(self.document_revision).unwrap_or(u32::MAX),
             declared_by: Person { id: UserId(self.declared_by), name: self.declared_by_name },
             declared_at: rows::timestamp(self.declared_at)?,
@@ -192,9 +183,9 @@ async fn save_incident(conn: &mut AnyConnection, incident: &Incident) -> Result<
     .bind(incident.state.as_str())
     .bind(i64::from(incident.customer_facing))
     .bind(i64::from(incident.data_impact))
-    .bind(to_json(&incident.command))
-    .bind(to_json(&incident.investigation))
-    .bind(to_json(&incident.hypotheses))
+    .bind(rows::to_json(&incident.command))
+    .bind(rows::to_json(&incident.investigation))
+    .bind(rows::to_json(&incident.hypotheses))
     .bind(i64::from(incident.document_revision))
     .bind(incident.mitigated_at.map(rows::millis))
     .bind(incident.resolved_at.map(rows::millis))
@@ -255,7 +246,7 @@ async fn insert_revision(
     )
     .bind(incident.as_str())
     .bind(i64::from(revision.revision))
-    .bind(to_json(&revision.sections))
+    .bind(rows::to_json(&revision.sections))
     .bind(revision.author.id.as_str())
     .bind(&revision.author.name)
     .bind(rows::millis(revision.at))
@@ -279,7 +270,7 @@ impl TryFrom<RevisionRow> for DocumentRevision {
     fn try_from(row: RevisionRow) -> Result<Self, StoreError> {
         Ok(DocumentRevision {
             revision: u32::try_from(row.revision).unwrap_or(u32::MAX),
-            sections: json("sections", &row.sections)?,
+            sections: rows::json("sections", &row.sections)?,
             author: Person { id: UserId(row.author_id), name: row.author_name },
             at: rows::timestamp(row.at)?,
         })
@@ -326,7 +317,7 @@ impl TryFrom<TimelineRow> for TimelineEntry {
             kind: rows::parsed("kind", &row.kind)?,
             actor: row.actor_id.zip(row.actor_name).map(|(id, name)| Person { id: UserId(id), name }),
             message: row.message,
-            details: json::<Value>("details", &row.details)?,
+            details: rows::json::<Value>("details", &row.details)?,
             pinned: row.pinned != 0,
         })
     }
@@ -464,10 +455,10 @@ impl Store {
         .bind(incident.state.as_str())
         .bind(i64::from(incident.customer_facing))
         .bind(i64::from(incident.data_impact))
-        .bind(incident.problem_report.as_ref().map(to_json))
-        .bind(to_json(&incident.command))
-        .bind(to_json(&incident.investigation))
-        .bind(to_json(&incident.hypotheses))
+        .bind(incident.problem_report.as_ref().map(rows::to_json))
+        .bind(rows::to_json(&incident.command))
+        .bind(rows::to_json(&incident.investigation))
+        .bind(rows::to_json(&incident.hypotheses))
         .bind(i64::from(incident.document_revision))
         .bind(incident.declared_by.id.as_str())
         .bind(&incident.declared_by.name)

@@ -36,35 +36,36 @@ struct PostmortemRow {
     override_by: Option<String>,
     published_at: Option<i64>,
     updated_at: i64,
+    required: i64,
+    reasons: String,
+    due_at: Option<i64>,
 }
 
-const POSTMORTEM_COLUMNS: &str =
-    "id, incident_id, status, version, document, reviewers, dismissed, override_by, published_at, updated_at";
+const POSTMORTEM_COLUMNS: &str = "id, incident_id, status, version, document, reviewers, dismissed, override_by, \
+     published_at, updated_at, required, reasons, due_at";
 
-fn json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
-}
-
-fn to_json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
-}
-
-impl TryFrom<PostmortemRow> for Postmortem {
+impl TryFrom<PostmortemRow> for StoredPostmortem {
     type Error = StoreError;
 
     fn try_from(row: PostmortemRow) -> Result<Self, StoreError> {
-        Ok(Postmortem {
+        let postmortem = Postmortem {
             id: PostmortemId(row.id),
             incident_id: IncidentId(row.incident_id),
             status: rows::parsed("status", &row.status)?,
             version: u32::try_from(row.version).unwrap_or(u32::MAX),
-            document: json("document", &row.document)?,
-            reviewers: json("reviewers", &row.reviewers)?,
-            dismissed: json("dismissed", &row.dismissed)?,
-            override_by: row.override_by.as_deref().map(|t| json("override_by", t)).transpose()?,
+            document: rows::json("document", &row.document)?,
+            reviewers: rows::json("reviewers", &row.reviewers)?,
+            dismissed: rows::json("dismissed", &row.dismissed)?,
+            override_by: row.override_by.as_deref().map(|t| rows::json("override_by", t)).transpose()?,
             published_at: rows::optional_timestamp(row.published_at)?,
             updated_at: rows::timestamp(row.updated_at)?,
-        })
+        };
+        let requirement = Requirement {
+            required: row.required != 0,
+            reasons: rows::json("reasons", &row.reasons)?,
+            due_at: rows::optional_timestamp(row.due_at)?,
+        };
+        Ok(StoredPostmortem { postmortem, requirement })
     }
 }
 
@@ -74,13 +75,6 @@ pub struct StoredPostmortem {
     #[serde(flatten)]
     pub postmortem: Postmortem,
     pub requirement: Requirement,
-}
-
-#[derive(FromRow)]
-struct RequirementRow {
-    required: i64,
-    reasons: String,
-    due_at: Option<i64>,
 }
 
 async fn fetch(
@@ -96,21 +90,7 @@ async fn fetch(
     .bind(id.as_str())
     .fetch_optional(&mut *conn)
     .await?;
-    let postmortem = Postmortem::try_from(row.ok_or(StoreError::NotFound("postmortem"))?)?;
-    let requirement: RequirementRow = sqlx::query_as::<Any, RequirementRow>(
-        "SELECT required, reasons, due_at FROM postmortems WHERE id = $1",
-    )
-    .bind(id.as_str())
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(StoredPostmortem {
-        postmortem,
-        requirement: Requirement {
-            required: requirement.required != 0,
-            reasons: json("reasons", &requirement.reasons)?,
-            due_at: rows::optional_timestamp(requirement.due_at)?,
-        },
-    })
+    StoredPostmortem::try_from(row.ok_or(StoreError::NotFound("postmortem"))?)
 }
 
 /// One line of a postmortem's history: who did what.
@@ -267,11 +247,11 @@ impl Store {
         .bind(incident.as_str())
         .bind(postmortem.status.as_str())
         .bind(i64::from(postmortem.version))
-        .bind(to_json(&postmortem.document))
-        .bind(to_json(&postmortem.reviewers))
-        .bind(to_json(&postmortem.dismissed))
+        .bind(rows::to_json(&postmortem.document))
+        .bind(rows::to_json(&postmortem.reviewers))
+        .bind(rows::to_json(&postmortem.dismissed))
         .bind(i64::from(requirement.required))
-        .bind(to_json(&requirement.reasons))
+        .bind(rows::to_json(&requirement.reasons))
         .bind(requirement.due_at.map(rows::millis))
         .bind(rows::millis(now))
         .execute(&mut *tx)
@@ -323,29 +303,16 @@ impl Store {
         status: Option<PostmortemStatus>,
         limit: u32,
     ) -> Result<Vec<StoredPostmortem>, StoreError> {
-        let ids: Vec<String> = match status {
-            Some(status) => {
-                sqlx::query_scalar(
-                    "SELECT id FROM postmortems WHERE status = $1 ORDER BY updated_at DESC, id DESC LIMIT $2",
-                )
-                .bind(status.as_str())
-                .bind(i64::from(limit))
-                .fetch_all(&self.reader)
-                .await?
-            }
-            None => {
-                sqlx::query_scalar("SELECT id FROM postmortems ORDER BY updated_at DESC, id DESC LIMIT $1")
-                    .bind(i64::from(limit))
-                    .fetch_all(&self.reader)
-                    .await?
-            }
+        let status_filter = if status.is_some() { "WHERE status = $2" } else { "" };
+        let query = sqlx::query_as::<Any, PostmortemRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {POSTMORTEM_COLUMNS} FROM postmortems {status_filter} ORDER BY updated_at DESC, id DESC LIMIT $1"
+        )))
+        .bind(i64::from(limit));
+        let query = match status {
+            Some(status) => query.bind(status.as_str()),
+            None => query,
         };
-        let mut conn = self.reader.acquire().await?;
-        let mut found = Vec::with_capacity(ids.len());
-        for id in ids {
-            found.push(fetch(&mut conn, self.backend, &PostmortemId(id), false).await?);
-        }
-        Ok(found)
+        query.fetch_all(&self.reader).await?.into_iter().map(StoredPostmortem::try_from).collect()
     }
 
     /// Applies `change` by `who` under the postmortem's lock, with its history line; publishing
@@ -374,10 +341,10 @@ impl Store {
         .bind(id.as_str())
         .bind(postmortem.status.as_str())
         .bind(i64::from(postmortem.version))
-        .bind(to_json(&postmortem.document))
-        .bind(to_json(&postmortem.reviewers))
-        .bind(to_json(&postmortem.dismissed))
-        .bind(postmortem.override_by.as_ref().map(to_json))
+        .bind(rows::to_json(&postmortem.document))
+        .bind(rows::to_json(&postmortem.reviewers))
+        .bind(rows::to_json(&postmortem.dismissed))
+        .bind(postmortem.override_by.as_ref().map(rows::to_json))
         .bind(postmortem.published_at.map(rows::millis))
         .bind(rows::millis(now))
         .execute(&mut *tx)
@@ -392,7 +359,7 @@ impl Store {
             )
             .bind(id.as_str())
             .bind(i64::from(postmortem.version))
-            .bind(to_json(&postmortem.document))
+            .bind(rows::to_json(&postmortem.document))
             .bind(&reason)
             .bind(who.person.id.as_str())
             .bind(&who.person.name)
@@ -428,7 +395,7 @@ impl Store {
         found
             .into_iter()
             .map(|(version, document)| {
-                Ok((u32::try_from(version).unwrap_or(u32::MAX), json("document", &document)?))
+                Ok((u32::try_from(version).unwrap_or(u32::MAX), rows::json("document", &document)?))
             })
             .collect()
     }
