@@ -355,6 +355,15 @@ impl Incident {
         if allowed { Ok(()) } else { Err(Refusal::Forbidden(why)) }
     }
 
+    /// `Ok` while the investigation is in `stage`; otherwise `rule` and where it is instead.
+    fn require_stage(&self, stage: Stage, rule: &str) -> Result<(), Refusal> {
+        if self.investigation.stage == stage {
+            Ok(())
+        } else {
+            Err(conflict("stage", format!("{rule}; the investigation is in {}", self.investigation.stage)))
+        }
+    }
+
     fn require_open(&self) -> Result<(), Refusal> {
         if self.state.is_open() {
             Ok(())
@@ -625,15 +634,7 @@ impl Incident {
                     self.takes_part(who),
                     "propose hypotheses: only people with a part in the incident may",
                 )?;
-                if self.investigation.stage != Stage::Diagnose {
-                    return Err(conflict(
-                        "stage",
-                        format!(
-                            "hypotheses are proposed while diagnosing; the investigation is in {}",
-                            self.investigation.stage
-                        ),
-                    ));
-                }
+                self.require_stage(Stage::Diagnose, "hypotheses are proposed while diagnosing")?;
                 let statement = required_text("statement", &statement)?;
                 let number = self.hypotheses.iter().map(|h| h.number).max().unwrap_or(0) + 1;
                 let message = format!("{by} proposed hypothesis {number}: {statement}");
@@ -659,15 +660,7 @@ impl Incident {
                     self.takes_part(who),
                     "judge hypotheses: only people with a part in the incident may",
                 )?;
-                if self.investigation.stage != Stage::Test {
-                    return Err(conflict(
-                        "stage",
-                        format!(
-                            "hypotheses are confirmed or refuted while testing; the investigation is in {}",
-                            self.investigation.stage
-                        ),
-                    ));
-                }
+                self.require_stage(Stage::Test, "hypotheses are confirmed or refuted while testing")?;
                 let evidence = required_text("evidence", &evidence)?;
                 let Some(hypothesis) = self.hypotheses.iter_mut().find(|h| h.number == number) else {
                     return Err(FieldError::new("number", format!("there is no hypothesis {number}")).into());
