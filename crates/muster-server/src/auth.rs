@@ -54,6 +54,11 @@ impl Caller {
         if self.user.role.allows(permission) { Ok(()) } else { Err(ApiError::Forbidden(what)) }
     }
 
+    /// The zone the caller reads times in (UTC if their stored zone has left the database).
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.user.time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
     pub fn csrf_token(&self) -> Option<&str> {
         match &self.credential {
             Credential::Session { csrf_token, .. } => Some(csrf_token),

@@ -22,7 +22,6 @@ use crate::{
     events::Topic,
     incidents::{participant, resolve_id},
     state::AppState,
-    ui::reader_zone,
 };
 
 /// The team's postmortem policy, from the configuration.
@@ -84,7 +83,7 @@ async fn draft(state: &AppState, incident: &Incident, zone: &TimeZone) -> ApiRes
 /// After an incident change: a required postmortem is drafted the moment its incident resolves.
 pub async fn after_incident_change(state: &AppState, caller: &Caller, incident: &Incident) -> ApiResult<()> {
     if incident.state == IncidentState::Resolved {
-        draft_for(state, incident, &reader_zone(caller), false).await?;
+        draft_for(state, incident, &caller.time_zone(), false).await?;
     }
     Ok(())
 }
@@ -156,7 +155,7 @@ pub async fn start(state: &AppState, caller: &Caller, incident: &str) -> ApiResu
             problem: "the postmortem is written once the incident is resolved".into(),
         });
     }
-    draft_for(state, &incident, &reader_zone(caller), true).await?.ok_or(ApiError::Internal)
+    draft_for(state, &incident, &caller.time_zone(), true).await?.ok_or(ApiError::Internal)
 }
 
 pub async fn change(
@@ -293,12 +292,12 @@ pub async fn search(state: &AppState, caller: &Caller, query: &str) -> ApiResult
 /// The postmortem as Markdown, with its action items, times in `zone`.
 pub async fn markdown(state: &AppState, caller: &Caller, id: &str) -> ApiResult<String> {
     let view = get(state, caller, id).await?;
-    Ok(to_markdown(&view.postmortem.postmortem.document, &view.action_items, &reader_zone(caller)))
+    Ok(to_markdown(&view.postmortem.postmortem.document, &view.action_items, &caller.time_zone()))
 }
 
 /// Whether an incident needs a postmortem, for its page.
 pub fn requirement_of(state: &AppState, caller: &Caller, incident: &Incident) -> Requirement {
-    requirement(incident, &policy(state), &reader_zone(caller))
+    requirement(incident, &policy(state), &caller.time_zone())
 }
 
 /// Which exports there are.

@@ -20,7 +20,7 @@ pub struct Layout {
 
 impl Layout {
     pub fn new(caller: &Caller, section: &'static str, done: Option<&str>, now: Timestamp) -> Self {
-        let zone = reader_zone(caller);
+        let zone = caller.time_zone();
         Layout {
             viewer: caller.user.clone(),
             csrf: caller.csrf_token().unwrap_or_default().to_owned(),
@@ -62,11 +62,6 @@ impl Layout {
         });
         &ZONES
     }
-}
-
-/// The zone the caller reads times in (UTC if their stored zone has left the database).
-pub fn reader_zone(caller: &Caller) -> TimeZone {
-    TimeZone::get(&caller.user.time_zone).unwrap_or(TimeZone::UTC)
 }
 
 /// Anything that is an instant, however many references deep the template hands it over.

@@ -38,7 +38,7 @@ use crate::{
     state::AppState,
 };
 
-pub use layout::{Layout, Pager, reader_zone};
+pub use layout::{Layout, Pager};
 
 /// For templates that show a form only to those who may respond to alerts.
 pub const RESPOND: muster_core::authz::Permission = muster_core::authz::Permission::RespondToAlerts;

@@ -22,8 +22,7 @@ use muster_core::{
 use serde::Deserialize;
 
 use super::{
-    CsrfForm, Layout, NoFields, SignedIn, UiResult, form_errors, form_status, non_empty, reader_zone, render,
-    see_other,
+    CsrfForm, Layout, NoFields, SignedIn, UiResult, form_errors, form_status, non_empty, render, see_other,
 };
 use crate::{
     auth::Caller,
@@ -201,7 +200,7 @@ async fn list(
     let draft = TemplateForm {
         template: "weekly".into(),
         time_zone: caller.user.time_zone.clone(),
-        start: state.now().to_zoned_datetime(reader_zone(&caller)).date().to_string(),
+        start: state.now().to_zoned_datetime(caller.time_zone()).date().to_string(),
         ..TemplateForm::default()
     };
     list_page(&state, &caller, query.done.as_deref(), draft, vec![]).await
@@ -303,7 +302,7 @@ async fn schedule_page(
 ) -> UiResult {
     let now = state.now();
     let schedule = state.store.get_schedule(id).await.map_err(ApiError::from)?;
-    let zone = reader_zone(caller);
+    let zone = caller.time_zone();
     let today = now.to_zoned_datetime(zone.clone()).date();
     let month = query.view.as_deref() == Some("month");
     let anchor = query.from.as_deref().and_then(|d| d.parse::<Date>().ok()).unwrap_or(today);
@@ -450,7 +449,7 @@ async fn add_override(
     CsrfForm { caller, form }: CsrfForm<OverrideForm>,
 ) -> UiResult {
     let id = ScheduleId(id);
-    let zone = reader_zone(&caller);
+    let zone = caller.time_zone();
     let result = async {
         let input = CreateOverride {
             kind: form.kind.clone(),
@@ -518,7 +517,7 @@ async fn ask_for_cover(
     CsrfForm { caller, form }: CsrfForm<CoverForm>,
 ) -> UiResult {
     let id = ScheduleId(id);
-    let zone = reader_zone(&caller);
+    let zone = caller.time_zone();
     let result = async {
         let input = schedules::CreateCoverRequest {
             start: local_instant("start", &form.start, &zone)?,
