@@ -153,23 +153,38 @@ impl DocumentDiff {
         let sections = DocumentSections::HEADINGS
             .iter()
             .zip(from.sections.texts().into_iter().zip(to.sections.texts()))
-            .filter(|(_, (old, new))| old != new)
-            .map(|((section, heading), (old, new))| SectionDiff {
-                section,
-                heading,
-                lines: TextDiff::from_lines(old, new)
-                    .iter_all_changes()
-                    .map(|change| DiffLine {
-                        change: match change.tag() {
-                            ChangeTag::Equal => "same",
-                            ChangeTag::Delete => "removed",
-                            ChangeTag::Insert => "added",
-                        },
-                        text: change.value().trim_end_matches(['\n', '\r']).to_owned(),
-                    })
-                    .collect(),
-            })
-            .collect();
-        DocumentDiff { from: from.revision, to: to.revision, sections }
+            .map(|((section, heading), (old, new))| (*section, *heading, old, new));
+        DocumentDiff { from: from.revision, to: to.revision, sections: diff_sections(sections) }
     }
+}
+
+/// Line diffs of the sections whose text changed, from `(section, heading, old, new)` in
+/// reading order; shared by the incident document and postmortem versions.
+pub fn diff_sections<'a>(
+    sections: impl IntoIterator<Item = (&'static str, &'static str, &'a str, &'a str)>,
+) -> Vec<SectionDiff> {
+    sections
+        .into_iter()
+        .filter(|(_, _, old, new)| old != new)
+        .map(|(section, heading, old, new)| SectionDiff {
+            section,
+            heading,
+            // A last line without its newline would otherwise count as changed when a line is added.
+            lines: TextDiff::from_lines(&with_final_newline(old), &with_final_newline(new))
+                .iter_all_changes()
+                .map(|change| DiffLine {
+                    change: match change.tag() {
+                        ChangeTag::Equal => "same",
+                        ChangeTag::Delete => "removed",
+                        ChangeTag::Insert => "added",
+                    },
+                    text: change.value().trim_end_matches(['\n', '\r']).to_owned(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn with_final_newline(text: &str) -> String {
+    if text.is_empty() || text.ends_with('\n') { text.to_owned() } else { format!("{text}\n") }
 }

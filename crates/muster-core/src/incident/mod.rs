@@ -28,7 +28,9 @@ pub use declare::{
     CriterionCheck, Declaration, DeclarationCriteria, MAX_TITLE_CHARS, Playbook, ProblemReport, criteria_met,
     investigation_time, should_prompt,
 };
-pub use document::{DiffLine, DocumentDiff, DocumentRevision, DocumentSections, SectionDiff};
+pub use document::{
+    DiffLine, DocumentDiff, DocumentRevision, DocumentSections, MAX_SECTION_CHARS, SectionDiff, diff_sections,
+};
 pub use record::{
     Change, Hypothesis, HypothesisVerdict, Incident, IncidentChange, MAX_ENTRY_CHARS, Refusal, UpdateCadence,
 };

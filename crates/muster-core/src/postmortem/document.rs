@@ -7,7 +7,19 @@ use jiff::{Timestamp, tz::TimeZone};
 use serde::{Deserialize, Serialize};
 
 use super::action::ActionItem;
-use crate::incident::{HypothesisVerdict, Incident, Person, Stage, TimelineEntry, TimelineKind};
+use crate::{
+    Invalid,
+    incident::{
+        DocumentDiff, HypothesisVerdict, Incident, MAX_SECTION_CHARS, Person, Stage, TimelineEntry,
+        TimelineKind, diff_sections,
+    },
+    validate::{Checker, optional_text, required_line},
+};
+
+/// Longest title.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Most lines in the timeline, and most entries in each list of lessons.
+pub const MAX_LINES: usize = 500;
 
 /// One line of the postmortem's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,16 +28,6 @@ pub struct TimelineLine {
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     pub text: String,
-}
-
-/// Which list of lessons learned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum LessonKind {
-    WentWell,
-    WentWrong,
-    GotLucky,
 }
 
 /// The document, section by section.
@@ -51,6 +53,64 @@ pub struct PostmortemDocument {
 }
 
 impl PostmortemDocument {
+    /// Each prose section's name (as [`Self::prose`] and comments name it) and heading.
+    pub const SECTIONS: [(&'static str, &'static str); 10] = [
+        ("executive_summary", "Executive summary"),
+        ("problem_summary", "Problem summary"),
+        ("impact", "Impact"),
+        ("timeline", "Timeline"),
+        ("root_cause", "Root cause"),
+        ("trigger", "Trigger"),
+        ("resolution", "Resolution"),
+        ("went_well", "What went well"),
+        ("went_wrong", "What went wrong"),
+        ("got_lucky", "Where we got lucky"),
+    ];
+
+    /// The heading of a section named as in [`Self::SECTIONS`].
+    pub fn heading(section: &str) -> Option<&'static str> {
+        Self::SECTIONS.iter().find(|(name, _)| *name == section).map(|(_, heading)| *heading)
+    }
+
+    /// Checks an edited document: a title, and every section and list within its size and free
+    /// of control characters.
+    pub fn check(&self) -> Result<(), Invalid> {
+        let mut checker = Checker::new();
+        checker.check(required_line("title", &self.title, MAX_TITLE_CHARS));
+        for (name, text) in self.prose() {
+            checker.check(optional_text(name, &text, MAX_SECTION_CHARS));
+        }
+        for (name, count) in [
+            ("timeline", self.timeline.len()),
+            ("went_well", self.went_well.len()),
+            ("went_wrong", self.went_wrong.len()),
+            ("got_lucky", self.got_lucky.len()),
+        ] {
+            if count > MAX_LINES {
+                checker.check::<()>(Err(crate::FieldError::new(
+                    name,
+                    format!("must have at most {MAX_LINES} lines"),
+                )));
+            }
+        }
+        checker.finish(|| Some(()))
+    }
+
+    /// How the text changed from one version to another, section by section (the title first).
+    pub fn diff(from: (u32, &PostmortemDocument), to: (u32, &PostmortemDocument)) -> DocumentDiff {
+        let (old, new) = (from.1.prose(), to.1.prose());
+        let title = ("title", "Title", from.1.title.as_str(), to.1.title.as_str());
+        let sections = Self::SECTIONS
+            .iter()
+            .zip(old.iter().zip(new.iter()))
+            .map(|((name, heading), ((_, a), (_, b)))| (*name, *heading, a.as_str(), b.as_str()));
+        DocumentDiff {
+            from: from.0,
+            to: to.0,
+            sections: diff_sections(std::iter::once(title).chain(sections)),
+        }
+    }
+
     /// The prose sections with their names, for the blameless check and search.
     pub fn prose(&self) -> Vec<(&'static str, String)> {
         vec![

@@ -15,7 +15,8 @@ mod tests;
 pub use action::{ActionItem, ActionPriority, ActionStatus, overdue_notice};
 pub use blameless::{BLAMELESS_RULES, BlamelessFlag, BlamelessRule, check_blameless};
 pub use document::{
-    IncidentFacts, LessonKind, PostmortemDocument, TimelineLine, draft_from_incident, to_markdown,
+    IncidentFacts, MAX_LINES, MAX_TITLE_CHARS, PostmortemDocument, TimelineLine, draft_from_incident,
+    to_markdown,
 };
 pub use requirement::{PostmortemPolicy, Requirement, RequirementReason, after_working_days, requirement};
 pub use workflow::{

@@ -412,3 +412,39 @@ fn action_items_need_a_reason_to_be_skipped_and_remind_once_a_day_when_overdue()
     assert_eq!("wont_do".parse::<ActionStatus>().unwrap(), ActionStatus::WontDo);
     assert!("soon".parse::<ActionPriority>().is_err());
 }
+
+#[test]
+fn an_edit_needs_a_title_and_sections_within_their_size() {
+    let bo = person("Bo");
+    let mut pm = postmortem();
+    let cases: [(&str, fn(&mut PostmortemDocument)); 3] = [
+        ("title", |d| d.title = "  ".into()),
+        ("root_cause", |d| d.root_cause = "x".repeat(crate::incident::MAX_SECTION_CHARS + 1)),
+        ("went_well", |d| d.went_well = vec!["ok".into(); MAX_LINES + 1]),
+    ];
+    for (field, spoil) in cases {
+        let mut document = pm.document.clone();
+        spoil(&mut document);
+        match pm.apply(&bo, PostmortemChange::Edit { document: Box::new(document) }, &[], at(101)) {
+            Err(crate::incident::Refusal::Invalid(invalid)) => {
+                assert_eq!(invalid.0[0].field, field, "{field}")
+            }
+            other => panic!("{field}: expected a field error, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_version_diff_shows_only_the_sections_that_changed() {
+    let first = postmortem().document;
+    let mut second = first.clone();
+    second.title = "Postmortem: checkout down".into();
+    second.resolution = format!("{}\nRolled the flag back too.", first.resolution);
+    let diff = PostmortemDocument::diff((1, &first), (2, &second));
+    let changed: Vec<&str> = diff.sections.iter().map(|s| s.section).collect();
+    assert_eq!(changed, ["title", "resolution"]);
+    let resolution = &diff.sections[1];
+    assert_eq!(resolution.heading, "Resolution");
+    assert!(resolution.lines.iter().any(|l| l.change == "added" && l.text == "Rolled the flag back too."));
+    assert!(resolution.lines.iter().all(|l| l.change != "removed"));
+}

@@ -188,6 +188,7 @@ impl Postmortem {
             PostmortemChange::Edit { document } => {
                 next.require_editable()?;
                 require(author, "edit this postmortem: its authors do")?;
+                document.check().map_err(Refusal::Invalid)?;
                 let reviewers_changed = document.reviewers != next.document.reviewers;
                 next.document = *document;
                 if reviewers_changed {
@@ -333,6 +334,7 @@ impl Postmortem {
                 if reason.is_empty() {
                     return Err(FieldError::new("reason", "say what the correction fixes").into());
                 }
+                document.check().map_err(Refusal::Invalid)?;
                 if *document == next.document {
                     return Err(conflict("document", "the correction changes nothing"));
                 }
