@@ -24,6 +24,7 @@ pub mod incidents;
 mod ingest;
 pub mod json;
 pub mod login_limit;
+mod markdown;
 mod metrics;
 pub mod notifiers;
 pub mod outbox;

@@ -7,7 +7,7 @@ use muster_core::{
     authz::Permission,
     escalation::ResponseOutcome,
     ids::{ActionItemId, PostmortemId, UserId},
-    incident::{Incident, IncidentState},
+    incident::{DocumentDiff, Incident, IncidentState},
     postmortem::{
         ActionItem, ActionPriority, ActionStatus, IncidentFacts, PostmortemChange, PostmortemDocument,
         PostmortemPolicy, PostmortemStatus, Requirement, draft_from_incident, requirement, to_markdown,
@@ -319,20 +319,39 @@ impl std::str::FromStr for ExportFormat {
     }
 }
 
-/// The postmortem as a printable HTML page: its Markdown rendered as CommonMark. Raw HTML in the
-/// text is shown as text, never passed through.
+/// The postmortem as a printable HTML page: its Markdown rendered as CommonMark.
 pub async fn html(state: &AppState, caller: &Caller, id: &str) -> ApiResult<String> {
-    use pulldown_cmark::{Event, Parser, html::push_html};
     let markdown = markdown(state, caller, id).await?;
-    let events = Parser::new(&markdown).map(|event| match event {
-        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        other => other,
-    });
-    let mut body = String::new();
-    push_html(&mut body, events);
+    let body = crate::markdown::to_html(&markdown);
     let title = markdown.lines().next().unwrap_or("Postmortem").trim_start_matches("# ");
     let title = title.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     Ok(format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\n<style>body{{font:15px/1.5 system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}}@media print{{body{{margin:0}}}}</style></head>\n<body>\n{body}</body></html>\n"
     ))
+}
+
+/// How a published postmortem changed between two of its versions; by default the last
+/// correction (the version before the latest against the latest).
+pub async fn diff(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    from: Option<u32>,
+    to: Option<u32>,
+) -> ApiResult<DocumentDiff> {
+    caller.require(Permission::ReadIncidents, "read postmortems")?;
+    let id = resolve_postmortem(state, id).await?;
+    let versions = state.store.postmortem_versions(&id).await?;
+    let latest = versions.last().map(|(v, _)| *v).ok_or_else(|| ApiError::Conflict {
+        field: "status".into(),
+        problem: "versions are kept once the postmortem is published".into(),
+    })?;
+    let to = to.unwrap_or(latest);
+    let from = from.unwrap_or(to.saturating_sub(1).max(1));
+    let find = |version: u32, field: &'static str| {
+        versions.iter().find(|(v, _)| *v == version).map(|(_, d)| d).ok_or_else(|| {
+            ApiError::field(field, format!("there is no version {version}; the latest is {latest}"))
+        })
+    };
+    Ok(PostmortemDocument::diff((from, find(from, "from")?), (to, find(to, "to")?)))
 }

@@ -92,6 +92,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         postmortems::set_reviewers, postmortems::dismiss, postmortems::submit, postmortems::approve,
         postmortems::request_changes, postmortems::publish, postmortems::correct, postmortems::comment,
         postmortems::add_action_item, postmortems::action_items, postmortems::set_action_status, postmortems::export,
+        postmortems::diff,
         events::stream,
     ),
     components(schemas(crate::error::ErrorBody, events::ChangeEvent)),

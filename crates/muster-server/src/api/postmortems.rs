@@ -8,7 +8,10 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post, put},
 };
-use muster_core::postmortem::{ActionItem, PostmortemChange, PostmortemDocument};
+use muster_core::{
+    incident::DocumentDiff,
+    postmortem::{ActionItem, PostmortemChange, PostmortemDocument},
+};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -38,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/postmortems/{id}/comments", post(comment))
         .route("/api/v1/postmortems/{id}/action-items", post(add_action_item))
         .route("/api/v1/postmortems/{id}/export", get(export))
+        .route("/api/v1/postmortems/{id}/diff", get(diff))
         .route("/api/v1/action-items", get(action_items))
         .route("/api/v1/action-items/{id}/status", post(set_action_status))
 }
@@ -338,4 +342,25 @@ pub async fn export(
         )
             .into_response(),
     })
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DiffQuery {
+    /// The older version; by default the one before `to`.
+    pub from: Option<u32>,
+    /// The newer version; by default the latest.
+    pub to: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/postmortems/{id}/diff", tag = "postmortems", params(("id" = String, Path), DiffQuery),
+    description = "How a published postmortem's text changed between two versions, section by section; by default the latest correction.",
+    responses((status = 200, body = DocumentDiff), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn diff(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<DiffQuery>,
+) -> ApiResult<Json<DocumentDiff>> {
+    Ok(Json(postmortems::diff(&state, &caller, &id, q.from, q.to).await?))
 }

@@ -70,6 +70,12 @@ async fn a_required_postmortem_is_drafted_checked_reviewed_published_and_found()
         )
         .await;
     assert_eq!(edited.status, StatusCode::OK, "{edited:?}");
+    let mut untitled = document.clone();
+    untitled["title"] = json!("");
+    let refused = app
+        .api(Method::PUT, &format!("/api/v1/postmortems/{id}/document"), Some(&ada.token), Some(untitled))
+        .await;
+    assert_eq!((refused.status, refused.fields()), (StatusCode::UNPROCESSABLE_ENTITY, vec!["title"]));
     let reviewers = json!({"user_ids": [cy.id]});
     app.api(Method::PUT, &format!("/api/v1/postmortems/{id}/reviewers"), Some(&ada.token), Some(reviewers))
         .await;
@@ -102,6 +108,19 @@ async fn a_required_postmortem_is_drafted_checked_reviewed_published_and_found()
         )
         .await;
     assert_eq!(late.status, StatusCode::CONFLICT, "published is read-only");
+    let mut corrected = published.body["document"].clone();
+    corrected["resolution"] = json!("Pool back to 50; the deploy check now refuses a smaller pool.");
+    let no_reason = json!({"document": corrected.clone(), "reason": " "});
+    let refused = app.post(&format!("/api/v1/postmortems/{id}/corrections"), &ada.token, no_reason).await;
+    assert_eq!(refused.fields(), ["reason"], "a correction says what it fixes");
+    let correction = json!({"document": corrected, "reason": "The fix went further"});
+    let v2 = app.post(&format!("/api/v1/postmortems/{id}/corrections"), &ada.token, correction).await;
+    assert_eq!((v2.body["version"].clone(), v2.body["status"].clone()), (json!(2), json!("published")));
+    let diff = app.get(&format!("/api/v1/postmortems/{id}/diff"), &cy.token).await.body;
+    assert_eq!((diff["from"].clone(), diff["to"].clone()), (json!(1), json!(2)), "{diff}");
+    assert_eq!(diff["sections"][0]["section"], "resolution", "only the changed section: {diff}");
+    let missing = app.get(&format!("/api/v1/postmortems/{id}/diff?from=7"), &cy.token).await;
+    assert_eq!(missing.fields(), ["from"]);
     let hits = app.get("/api/v1/postmortems/search?q=connection%20pool", &cy.token).await.body;
     assert_eq!(hits[0]["title"], "Postmortem: Checkout failing", "{hits}");
 
