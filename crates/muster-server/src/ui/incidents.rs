@@ -414,14 +414,7 @@ async fn room_page(
     let revisions = incidents::revisions(state, caller, &incident_id).await?;
     let services = all_services(state).await?;
     let postmortem = state.store.postmortem_of_incident(&found.incident.id).await.map_err(ApiError::from)?;
-    let people = state
-        .store
-        .list_users(Page { limit: Page::MAX_LIMIT, offset: 0 })
-        .await
-        .map_err(ApiError::from)?
-        .into_iter()
-        .filter(|u| u.is_active() && u.role != UserRole::Stakeholder)
-        .collect();
+    let people = super::responders(state).await?;
     let view = RoomPage {
         layout: Layout::new(caller, "incidents", done, state.now()),
         powers: Powers::of(&found.incident, &caller.user),

@@ -36,6 +36,11 @@ impl Layout {
         self.now
     }
 
+    /// The reader's time zone.
+    pub fn zone(&self) -> &TimeZone {
+        &self.zone
+    }
+
     pub fn is_admin(&self) -> bool {
         self.viewer.role == Role::Admin
     }
@@ -117,6 +122,18 @@ fn notice(done: &str) -> Option<&'static str> {
         "maintenance-started" => "Maintenance window scheduled: alerts in it are kept but page no one.",
         "maintenance-ended" => "Maintenance window ended.",
         "heartbeat-added" => "Heartbeat added. Have the job call its check-in URL at least every interval.",
+        "postmortem-started" => "Postmortem started from the incident. Fill in what the draft leaves open.",
+        "postmortem-saved" => "Draft saved.",
+        "postmortem-submitted" => "Submitted for review. The reviewers approve or send it back.",
+        "postmortem-approved" => "Approved.",
+        "postmortem-sent-back" => "Sent back to the authors with your comment.",
+        "postmortem-published" => "Published. It is read-only now and found by search.",
+        "postmortem-corrected" => "Correction published as a new version.",
+        "reviewers-set" => "Reviewers saved.",
+        "flag-dismissed" => "Flag dismissed; the reason is kept in the history.",
+        "comment-added" => "Comment added.",
+        "action-item-added" => "Action item added.",
+        "action-item-updated" => "Action item updated.",
         "heartbeat-deleted" => "Heartbeat deleted.",
         "signing-saved" => "Signature settings saved.",
         "calendar-revoked" => "Calendar address revoked; subscribed apps stop updating.",

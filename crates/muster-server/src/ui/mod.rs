@@ -10,6 +10,7 @@ mod escalation;
 mod incidents;
 mod layout;
 mod notifications;
+mod postmortems;
 mod respond;
 mod schedules;
 mod service_alerts;
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .merge(notifications::router())
         .merge(escalation::router())
         .merge(incidents::router())
+        .merge(postmortems::router())
         .merge(status::router())
 }
 
@@ -224,6 +226,18 @@ fn urlencode(value: &str) -> String {
 pub fn query_string(pairs: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs.iter().filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>())
         .unwrap_or_default()
+}
+
+/// Everyone active who may respond (not stakeholders), for the pickers of roles, reviewers and owners.
+pub async fn responders(state: &AppState) -> Result<Vec<muster_core::user::User>, ApiError> {
+    let everyone = state
+        .store
+        .list_users(muster_core::page::Page { limit: muster_core::page::Page::MAX_LIMIT, offset: 0 })
+        .await?;
+    Ok(everyone
+        .into_iter()
+        .filter(|u| u.is_active() && u.role != muster_core::user::Role::Stakeholder)
+        .collect())
 }
 
 /// An empty optional form value means "none".

@@ -339,3 +339,86 @@ async fn two_people_run_an_incident_and_each_sees_the_others_changes_live() {
     ada_browser.quit().await;
     bo_browser.quit().await;
 }
+
+impl WebDriver {
+    /// Replaces the text of an input or text area.
+    async fn retype(&self, css: &str, text: &str) {
+        let id = self.element(css).await;
+        self.command(reqwest::Method::POST, &format!("/element/{id}/clear"), json!({})).await;
+        self.command(reqwest::Method::POST, &format!("/element/{id}/value"), json!({ "text": text })).await;
+    }
+}
+
+#[tokio::test]
+async fn a_postmortem_is_drafted_on_resolve_checked_for_blame_reviewed_published_and_found() {
+    let Some(ada_browser) = WebDriver::start("postmortem (Ada)").await else {
+        return;
+    };
+    let Some(cy_browser) = WebDriver::start("postmortem (Cy)").await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let ada = app.person("Ada Lovelace", muster_core::user::Role::Responder).await;
+    let cy = app.person("Cy Young", muster_core::user::Role::Responder).await;
+    app.incident_ready_to_resolve(&ada).await;
+
+    // Ada resolves the customer-facing incident; its required postmortem is drafted at once.
+    ada_browser.sign_in(&app, "ada.lovelace@example.com", "/incidents/1").await;
+    ada_browser.click("form[action$='/state'] input[value=resolved] + button").await;
+    ada_browser.wait_for_text("#postmortem", "Required because it was customer-facing").await;
+    ada_browser.click("#postmortem a[href^='/postmortems/']").await;
+    ada_browser.wait_for_text("h1", "Postmortem: Checkout failing").await;
+    ada_browser.wait_for_text("#postmortem-status", "draft").await;
+    // Prefilled from the investigation, and shown in the live preview.
+    ada_browser.wait_for_text("#preview", "The 10:02 deploy halved the connection pool").await;
+    ada_browser.wait_for_text("#preview", "Pool size set to 25 by the deploy").await;
+
+    // A blaming sentence is flagged as it is typed, and again once saved.
+    ada_browser.type_into("#field-went_wrong", "Ada Lovelace forgot to run the config check.").await;
+    ada_browser.wait_for_text("#preview-flags", "Ada Lovelace forgot to run the config check.").await;
+    ada_browser.screenshot("postmortem-editor").await;
+    ada_browser.click("#editor button[type=submit]").await;
+    ada_browser.wait_for_text(".notice", "Draft saved").await;
+    ada_browser.wait_for_text("#flags", "Ada Lovelace forgot to run the config check.").await;
+    ada_browser.click(&format!("#reviewers option[value='{}']", cy.id)).await;
+    ada_browser.click("#reviewers button[type=submit]").await;
+    ada_browser.wait_for_text(".notice", "Reviewers saved").await;
+    ada_browser.click("form[action$='/submit'] button").await;
+    ada_browser.wait_for_text(".errors[role=alert]", "read as blaming").await;
+
+    // The authors fix it and submit.
+    ada_browser.retype("#field-went_wrong", "The deploy ran without the config check.").await;
+    ada_browser.click("#editor button[type=submit]").await;
+    ada_browser.wait_for_text(".notice", "Draft saved").await;
+    ada_browser.wait_for_text("#flags", "No sentence reads as blaming").await;
+    ada_browser.click("form[action$='/submit'] button").await;
+    ada_browser.wait_for_text("#postmortem-status", "in_review").await;
+    ada_browser.wait_for_text("#workflow", "Waiting for the approval of Cy Young").await;
+
+    // The reviewer comments on a section and approves.
+    let page = ada_browser.command(reqwest::Method::GET, "/url", Value::Null).await;
+    let page = page.as_str().expect("the page's address").to_owned();
+    let path = page.trim_start_matches(&app.address).to_owned();
+    cy_browser.sign_in(&app, "cy.young@example.com", &path).await;
+    cy_browser.wait_for_text("#postmortem-status", "in_review").await;
+    cy_browser.click("#section-root_cause + * + details summary, #document details summary").await;
+    cy_browser.type_into("#document form[action$='/comments'] textarea", "Link the config diff here").await;
+    cy_browser.click("#document form[action$='/comments'] button").await;
+    cy_browser.wait_for_text("#document", "Link the config diff here").await;
+    cy_browser.click("form[action$='/approve'] button").await;
+    cy_browser.wait_for_text(".notice", "Approved").await;
+
+    // Ada publishes; the page is read-only and search finds it.
+    ada_browser.go(&page).await;
+    ada_browser.wait_for_text("#workflow", "Every reviewer approved").await;
+    ada_browser.click("form[action$='/publish'] button").await;
+    ada_browser.wait_for_text("#postmortem-status", "published").await;
+    ada_browser.wait_for_text("#workflow", "Published and read-only").await;
+    ada_browser.wait_for_text("#document", "The deploy ran without the config check.").await;
+    assert!(ada_browser.text_of("#editor").await.is_none(), "no editor on a published postmortem");
+    ada_browser.screenshot("postmortem-published").await;
+    cy_browser.go(&format!("{}/postmortems?q=connection+pool", app.address)).await;
+    cy_browser.wait_for_text("#search-results", "Postmortem: Checkout failing").await;
+    ada_browser.quit().await;
+    cy_browser.quit().await;
+}

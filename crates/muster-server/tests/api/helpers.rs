@@ -309,6 +309,33 @@ impl TestApp {
     }
 
     /// Every alert of a service, newest first.
+    /// Incident 1, customer-facing, declared by `ic` and taken through every stage to a written
+    /// cure: checkout failing after a deploy halved the connection pool. Resolving it is next.
+    pub async fn incident_ready_to_resolve(&self, ic: &Person) {
+        let report = json!({"title": "Checkout failing", "severity": "sev2", "customer_facing": true,
+            "problem_report": {"expected": "orders go through", "actual": "502 on /checkout"}});
+        let declared = self.post("/api/v1/incidents", &ic.token, report).await;
+        assert_eq!(declared.status, StatusCode::CREATED, "{declared:?}");
+        let steps: [(&str, Value); 10] = [
+            ("/stage/output", json!({"output": "Failed over to eu-central"})),
+            ("/stage", json!({"stage": "examine"})),
+            ("/stage/output", json!({"output": "The 10:02 deploy halved the connection pool"})),
+            ("/stage", json!({"stage": "diagnose"})),
+            ("/hypotheses", json!({"statement": "Pool size set to 25 by the deploy"})),
+            ("/stage", json!({"stage": "test"})),
+            ("/hypotheses/1/verdict", json!({"verdict": "confirmed", "evidence": "config diff"})),
+            ("/stage/output", json!({"output": "Confident: times match"})),
+            ("/stage", json!({"stage": "cure"})),
+            ("/stage/output", json!({"output": "Pool back to 50", "outcome": "fully_working"})),
+        ];
+        for (path, body) in steps {
+            let path = format!("/api/v1/incidents/1{path}");
+            let method = if path.ends_with("/output") { Method::PUT } else { Method::POST };
+            let reply = self.api(method, &path, Some(&ic.token), Some(body)).await;
+            assert!(reply.status.is_success(), "{path}: {reply:?}");
+        }
+    }
+
     pub async fn alerts_of(&self, service_id: &str) -> Vec<Value> {
         let reply =
             self.get(&format!("/api/v1/alerts?service={service_id}&limit=200"), &self.admin_token).await;

@@ -3,35 +3,13 @@
 
 use muster_core::user::Role;
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::{NowForTests, Person, TestApp};
 
 /// A customer-facing incident run by Ada through every stage and resolved.
 async fn resolved_incident(app: &TestApp, ada: &Person) {
-    let report = json!({"title": "Checkout failing", "severity": "sev2", "customer_facing": true,
-        "problem_report": {"expected": "orders go through", "actual": "502 on /checkout"}});
-    let declared = app.post("/api/v1/incidents", &ada.token, report).await;
-    assert_eq!(declared.status, StatusCode::CREATED, "{declared:?}");
-    let steps: [(&str, Value); 9] = [
-        ("/stage/output", json!({"output": "Failed over to eu-central"})),
-        ("/stage", json!({"stage": "examine"})),
-        ("/stage/output", json!({"output": "The 10:02 deploy halved the connection pool"})),
-        ("/stage", json!({"stage": "diagnose"})),
-        ("/hypotheses", json!({"statement": "Pool size set to 25 by the deploy"})),
-        ("/stage", json!({"stage": "test"})),
-        ("/hypotheses/1/verdict", json!({"verdict": "confirmed", "evidence": "config diff"})),
-        ("/stage/output", json!({"output": "Confident: times match"})),
-        ("/stage", json!({"stage": "cure"})),
-    ];
-    for (path, body) in steps {
-        let path = format!("/api/v1/incidents/1{path}");
-        let method = if path.ends_with("/output") { Method::PUT } else { Method::POST };
-        let reply = app.api(method, &path, Some(&ada.token), Some(body)).await;
-        assert!(reply.status.is_success(), "{path}: {reply:?}");
-    }
-    let cure = json!({"output": "Pool back to 50", "outcome": "fully_working"});
-    app.api(Method::PUT, "/api/v1/incidents/1/stage/output", Some(&ada.token), Some(cure)).await;
+    app.incident_ready_to_resolve(ada).await;
     let resolved = app.post("/api/v1/incidents/1/state", &ada.token, json!({"state": "resolved"})).await;
     assert_eq!(resolved.status, StatusCode::OK, "{resolved:?}");
 }
