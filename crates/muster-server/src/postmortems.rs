@@ -270,6 +270,19 @@ pub async fn action_items(state: &AppState, caller: &Caller, open_only: bool) ->
     Ok(state.store.action_items(None, open_only).await?)
 }
 
+/// The open action items past their due day (in the caller's zone) owned by any of `owners`:
+/// what a team's page shows so that follow-ups are not forgotten.
+pub async fn overdue_action_items(
+    state: &AppState,
+    caller: &Caller,
+    owners: &[UserId],
+) -> ApiResult<Vec<ActionItem>> {
+    let zone = caller.time_zone();
+    let mut open = action_items(state, caller, true).await?;
+    open.retain(|item| owners.contains(&item.owner.id) && item.is_overdue(state.now(), &zone));
+    Ok(open)
+}
+
 pub async fn list(
     state: &AppState,
     caller: &Caller,

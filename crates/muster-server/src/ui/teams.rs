@@ -63,6 +63,8 @@ struct TeamPage {
     candidates: Vec<User>,
     can_manage: bool,
     draft: TeamForm,
+    /// Follow-ups of postmortems that the team's members let slip past their due day.
+    overdue_items: Vec<muster_core::postmortem::ActionItem>,
     errors: Vec<FieldError>,
 }
 
@@ -119,8 +121,11 @@ async fn team_page(
         .into_iter()
         .filter(|u| u.is_active() && !team.members.iter().any(|m| m.user_id == u.id))
         .collect();
+    let members: Vec<_> = team.members.iter().map(|m| m.user_id.clone()).collect();
+    let overdue_items = crate::postmortems::overdue_action_items(state, caller, &members).await?;
     let status = form_status(&errors);
     let view = TeamPage {
+        overdue_items,
         layout: Layout::new(caller, "teams", done, state.now()),
         candidates,
         can_manage: caller.user.role.allows(Permission::ManageTeams),

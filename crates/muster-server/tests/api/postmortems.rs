@@ -194,3 +194,101 @@ async fn authors_of_an_overdue_postmortem_and_owners_of_overdue_items_are_remind
     let history = app.get("/api/v1/postmortems/1", &ada.token).await.body["history"].to_string();
     assert!(history.contains("Muster reminded Ada that the postmortem is overdue"), "{history}");
 }
+
+#[tokio::test]
+async fn the_postmortem_pages_edit_review_and_track_follow_ups_without_javascript() {
+    let app = TestApp::spawn().await;
+    let root = app.person("Root", Role::Admin).await;
+    let ada = app.person("Ada", Role::Responder).await;
+    let cy = app.person("Cy", Role::Responder).await;
+    resolved_incident(&app, &ada).await;
+    let id = app.get("/api/v1/postmortems/1", &ada.token).await.body["id"].as_str().unwrap_or("").to_owned();
+    let page = format!("/postmortems/{id}");
+    let browser = app.sign_in(&ada.email).await;
+
+    let listed = browser.get("/postmortems?status=draft").await.text;
+    assert!(listed.contains("Postmortem: Checkout failing") && listed.contains("it was customer-facing"));
+    assert!(browser.get("/postmortems?status=published").await.text.contains("No postmortems match."));
+
+    let editor = |timeline: &'static str| {
+        vec![
+            ("title", "Postmortem: Checkout failing"),
+            ("author_id", ada.id.as_str()),
+            ("executive_summary", "Checkout failed for 40 minutes."),
+            ("timeline", timeline),
+            ("went_wrong", "- The deploy ran without the config check.\n\n"),
+        ]
+    };
+    let refused = browser.submit(&page, &format!("{page}/document"), &editor("yesterday | it broke")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text.contains("line 1 must be a time"), "{}", refused.text);
+    assert!(refused.text.contains("yesterday | it broke"), "what was typed is kept");
+    let saved = browser
+        .submit(&page, &format!("{page}/document"), &editor("2026-11-23 09:00 | Deploy went out"))
+        .await;
+    assert_eq!(
+        saved.location.as_deref(),
+        Some(format!("{page}?done=postmortem-saved").as_str()),
+        "{saved:?}"
+    );
+    let stored = app.get(&format!("/api/v1/postmortems/{id}"), &ada.token).await.body;
+    assert_eq!(
+        stored["document"]["timeline"],
+        json!([{"at": "2026-11-23T09:00:00Z", "text": "Deploy went out"}])
+    );
+    assert_eq!(stored["document"]["went_wrong"], json!(["The deploy ran without the config check."]));
+
+    let mut blaming = editor("");
+    blaming[4] = ("went_wrong", "Ada forgot the config check.");
+    let preview = browser.submit(&page, &format!("{page}/preview"), &blaming).await;
+    assert!(preview.text.contains("preview-flags") && preview.text.contains("Ada forgot the config check."));
+    assert!(preview.text.contains("<h2>Executive summary</h2>"), "{}", preview.text);
+
+    let item = [
+        ("title", "Check the pool size in CI"),
+        ("owner_id", cy.id.as_str()),
+        ("due_on", "2026-11-20"),
+        ("priority", "high"),
+    ];
+    let added = browser.submit(&page, &format!("{page}/action-items"), &item).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
+    let team = app.create_team(&root.token, "Payments").await;
+    let team = team["id"].as_str().unwrap_or("").to_owned();
+    app.api(Method::PUT, &format!("/api/v1/teams/{team}/members/{}", cy.id), Some(&root.token), None).await;
+    let team_page = browser.get(&format!("/teams/{team}")).await.text;
+    let overdue = team_page.split("id=\"overdue-action-items\"").nth(1).unwrap_or("");
+    assert!(overdue.contains("Check the pool size in CI") && overdue.contains("2026-11-20"), "{team_page}");
+    let all = browser.get("/action-items").await.text;
+    assert!(all.contains("Check the pool size in CI") && all.contains("overdue"), "{all}");
+    let item_id =
+        app.get("/api/v1/action-items", &ada.token).await.body[0]["id"].as_str().unwrap_or("").to_owned();
+    let status = format!("/action-items/{item_id}/status");
+    let no_reason = browser.submit(&page, &status, &[("status", "wont_do"), ("back", &id)]).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY, "won't do needs a reason");
+    let done = browser.submit(&page, &status, &[("status", "done"), ("back", &id)]).await;
+    assert_eq!(done.location.as_deref(), Some(format!("{page}?done=action-item-updated").as_str()));
+    let team_page = browser.get(&format!("/teams/{team}")).await.text;
+    assert!(team_page.contains("None: every postmortem follow-up"), "a done item is no longer overdue");
+
+    browser.submit(&page, &format!("{page}/reviewers"), &[("reviewer_id", cy.id.as_str())]).await;
+    browser.submit(&page, &format!("{page}/submit"), &[]).await;
+    app.post(&format!("/api/v1/postmortems/{id}/approve"), &cy.token, json!({})).await;
+    let published = browser.submit(&page, &format!("{page}/publish"), &[]).await;
+    assert_eq!(published.location.as_deref(), Some(format!("{page}?done=postmortem-published").as_str()));
+    let read_only = browser.get(&page).await.text;
+    assert!(read_only.contains("Published and read-only") && !read_only.contains("id=\"editor\""));
+    let correcting = browser.get(&format!("{page}?correct=1")).await.text;
+    assert!(correcting.contains("Publish the correction"));
+    let mut correction = editor("2026-11-23 09:00 | Deploy went out");
+    correction[2] = ("executive_summary", "Checkout failed for 42 minutes.");
+    correction.push(("reason", "The duration was off by two minutes"));
+    let corrected = browser.submit(&page, &format!("{page}/corrections"), &correction).await;
+    assert_eq!(corrected.location.as_deref(), Some(format!("{page}?done=postmortem-corrected").as_str()));
+    let diff = browser.get(&format!("{page}/diff")).await.text;
+    assert!(diff.contains("Version 1 → 2") && diff.contains("+ Checkout failed for 42 minutes."), "{diff}");
+    let found = browser.get("/postmortems?q=42+minutes").await.text;
+    assert!(
+        found.contains("search-results") && found.contains(&format!("href=\"/postmortems/{id}\"")),
+        "{found}"
+    );
+}
