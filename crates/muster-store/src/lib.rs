@@ -20,6 +20,7 @@ mod notifications;
 mod pages;
 mod playbooks;
 mod postmortems;
+mod reading_club;
 mod rows;
 mod schedules;
 mod services;
@@ -50,6 +51,9 @@ pub use lease::Fence;
 pub use notifications::{Claimed, MAX_VERIFICATION_ATTEMPTS, VerificationCode, queued};
 pub use pages::Escalated;
 pub use postmortems::{Comment, HistoryLine, NewActionItem, SearchHit, StoredPostmortem};
+pub use reading_club::{
+    MonthVote, NewReviewSession, PostmortemRef, ReadingListEntry, ReviewSession, Standing,
+};
 pub use schedules::NewSchedule;
 pub use sessions::Session;
 pub use users::Credentials;

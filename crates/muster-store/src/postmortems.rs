@@ -77,7 +77,7 @@ pub struct StoredPostmortem {
     pub requirement: Requirement,
 }
 
-async fn fetch(
+pub(crate) async fn fetch(
     conn: &mut AnyConnection,
     backend: Backend,
     id: &PostmortemId,

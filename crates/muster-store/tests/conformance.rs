@@ -107,6 +107,7 @@ conformance!(
     a_stale_document_revision_is_refused,
     postmortems_are_drafted_once_and_published_versions_are_searched,
     action_items_move_to_done_or_wont_do_with_a_reason,
+    the_reading_club_votes_lists_and_records_sessions_of_published_postmortems,
 );
 
 fn t0() -> Timestamp {
@@ -1627,4 +1628,111 @@ async fn action_items_move_to_done_or_wont_do_with_a_reason(store: &Store) {
     assert_eq!(all.len(), 2);
     assert_eq!(all[1].wont_do_reason.as_deref(), Some("Covered by the CI check"));
     assert_eq!(all[0].due_on, Some(date(2026, 12, 4)));
+}
+
+/// A published postmortem of a new incident, reviewed by `reviewer`.
+async fn published_postmortem(
+    store: &Store,
+    title: &str,
+    author: &muster_core::incident::Participant,
+    reviewer: &muster_core::incident::Participant,
+) -> muster_core::ids::PostmortemId {
+    use muster_core::postmortem::{PostmortemChange, Requirement};
+    let incident = declared(store, title, vec![], &author.person.id).await;
+    let document = muster_core::postmortem::PostmortemDocument {
+        title: format!("Postmortem: {title}"),
+        ..postmortem_document(&author.person, "What happened.")
+    };
+    let requirement = Requirement { required: false, reasons: vec![], due_at: None };
+    let id = store.create_postmortem(&incident.id, document, &requirement, t0()).await.unwrap().postmortem.id;
+    let steps = [
+        (author, PostmortemChange::SetReviewers { reviewers: vec![reviewer.clone()] }),
+        (author, PostmortemChange::Submit),
+        (reviewer, PostmortemChange::Approve),
+        (author, PostmortemChange::Publish),
+    ];
+    for (who, change) in steps {
+        store.change_postmortem(&id, who, change, &[], t0()).await.unwrap();
+    }
+    id
+}
+
+async fn the_reading_club_votes_lists_and_records_sessions_of_published_postmortems(store: &Store) {
+    use muster_core::postmortem::Month;
+    let (ada, bo, cy) = (
+        user(store, "Ada", Role::Responder).await,
+        user(store, "Bo", Role::Responder).await,
+        user(store, "Cy", Role::Admin).await,
+    );
+    let (ada_p, bo_p, cy_p) = (
+        store.participant(&ada).await.unwrap(),
+        store.participant(&bo).await.unwrap(),
+        store.participant(&cy).await.unwrap(),
+    );
+    let checkout = published_postmortem(store, "Checkout 5xx", &ada_p, &bo_p).await;
+    let search = published_postmortem(store, "Search slow", &bo_p, &ada_p).await;
+    let draft_incident = declared(store, "Login loop", vec![], &ada).await;
+    let requirement = muster_core::postmortem::Requirement { required: false, reasons: vec![], due_at: None };
+    let draft = store
+        .create_postmortem(&draft_incident.id, postmortem_document(&ada_p.person, "x"), &requirement, t0())
+        .await
+        .unwrap()
+        .postmortem
+        .id;
+    let december = Month::parse("month", "2026-12").unwrap();
+
+    let refused = store.vote_for_postmortem(&december, &ada, &draft, t0()).await;
+    assert!(is_conflict(&refused, "postmortem_id"), "drafts are not voted for: {refused:?}");
+    store.vote_for_postmortem(&december, &ada, &search, t0()).await.unwrap();
+    store.vote_for_postmortem(&december, &bo, &checkout, t0()).await.unwrap();
+    let tied = store.month_vote(&december, &ada).await.unwrap();
+    assert_eq!(tied.winner, None, "a tie has no winner");
+    assert_eq!(tied.my_vote.as_ref(), Some(&search));
+    store.vote_for_postmortem(&december, &ada, &checkout, t0()).await.unwrap();
+    store.vote_for_postmortem(&december, &cy, &checkout, t0()).await.unwrap();
+    let vote = store.month_vote(&december, &ada).await.unwrap();
+    let standings: Vec<(&str, u32)> =
+        vote.standings.iter().map(|s| (s.postmortem.title.as_str(), s.votes)).collect();
+    assert_eq!(standings, [("Postmortem: Checkout 5xx", 3)], "voting again moves the vote");
+    assert_eq!(vote.winner.as_ref().map(|w| &w.postmortem_id), Some(&checkout));
+    store.choose_postmortem_of_the_month(&december, &search, &cy_p.person, t0()).await.unwrap();
+    let chosen = store.month_vote(&december, &bo).await.unwrap();
+    assert_eq!(chosen.winner.as_ref().map(|w| &w.postmortem_id), Some(&search), "the admin's choice wins");
+    assert_eq!(chosen.chosen_by.as_ref().map(|p| p.name.as_str()), Some("Cy"));
+    let november = store.month_vote(&Month::parse("month", "2026-11").unwrap(), &bo).await.unwrap();
+    assert!(november.standings.is_empty() && november.winner.is_none(), "months are counted apart");
+
+    store
+        .add_to_reading_list(&checkout, "Read this before your first shift", &cy_p.person, t0())
+        .await
+        .unwrap();
+    store.add_to_reading_list(&search, "", &ada_p.person, t0() + SignedDuration::from_mins(1)).await.unwrap();
+    store.add_to_reading_list(&checkout, "A classic", &ada_p.person, t0()).await.unwrap();
+    let listed = store.reading_list().await.unwrap();
+    let notes: Vec<(&str, &str)> =
+        listed.iter().map(|e| (e.postmortem.title.as_str(), e.note.as_str())).collect();
+    assert_eq!(notes, [("Postmortem: Checkout 5xx", "A classic"), ("Postmortem: Search slow", "")]);
+    assert!(is_conflict(&store.add_to_reading_list(&draft, "", &ada_p.person, t0()).await, "postmortem_id"));
+    store.remove_from_reading_list(&search).await.unwrap();
+    assert_eq!(store.reading_list().await.unwrap().len(), 1);
+
+    let session = muster_store::NewReviewSession {
+        held_on: jiff::civil::date(2026, 12, 3),
+        title: "December reading club".into(),
+        notes: "Pool sizes should be checked in CI.".into(),
+        postmortems: vec![checkout.clone(), search.clone(), checkout.clone()],
+        attendees: vec![ada.clone(), bo.clone()],
+    };
+    let empty = muster_store::NewReviewSession { attendees: vec![], ..session.clone() };
+    let refused = store.record_review_session(empty, &cy_p.person, t0()).await;
+    assert!(matches!(refused, Err(StoreError::Invalid(_))), "a session has attendees: {refused:?}");
+    let with_draft = muster_store::NewReviewSession { postmortems: vec![draft.clone()], ..session.clone() };
+    assert!(is_conflict(&store.record_review_session(with_draft, &cy_p.person, t0()).await, "postmortem_id"));
+    assert!(store.review_sessions(10).await.unwrap().is_empty(), "a refused session leaves nothing behind");
+    store.record_review_session(session, &cy_p.person, t0()).await.unwrap();
+    let sessions = store.review_sessions(10).await.unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].postmortems.len(), 2, "each postmortem once");
+    let attendees: Vec<&str> = sessions[0].attendees.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(attendees, ["Ada", "Bo"]);
 }

@@ -448,3 +448,26 @@ fn a_version_diff_shows_only_the_sections_that_changed() {
     assert!(resolution.lines.iter().any(|l| l.change == "added" && l.text == "Rolled the flag back too."));
     assert!(resolution.lines.iter().all(|l| l.change != "removed"));
 }
+
+#[test]
+fn the_postmortem_of_the_month_is_the_admins_choice_or_the_clear_favourite() {
+    let (a, b) = (PostmortemId("a".into()), PostmortemId("b".into()));
+    let cases: [(Option<&PostmortemId>, Vec<(PostmortemId, u32)>, Option<&PostmortemId>); 5] = [
+        (None, vec![], None),
+        (None, vec![(a.clone(), 3), (b.clone(), 1)], Some(&a)),
+        (None, vec![(a.clone(), 2), (b.clone(), 2)], None),
+        (Some(&b), vec![(a.clone(), 3), (b.clone(), 1)], Some(&b)),
+        (None, vec![(a.clone(), 0)], None),
+    ];
+    for (chosen, votes, expected) in cases {
+        assert_eq!(postmortem_of_the_month(chosen, &votes).as_ref(), expected, "{votes:?}");
+    }
+    assert_eq!(Month::of(at(0), &london()).as_str(), "2026-11");
+    let tokyo = TimeZone::get("Asia/Tokyo").unwrap();
+    let late = "2026-11-30T20:00:00Z".parse::<Timestamp>().unwrap();
+    assert_eq!(Month::of(late, &tokyo).as_str(), "2026-12", "the month is the reader's");
+    for bad in ["2026-13", "2026-1", "december", "2026-12-01", ""] {
+        assert!(Month::parse("month", bad).is_err(), "{bad}");
+    }
+    assert_eq!(Month::parse("month", " 2026-12 ").map(|m| m.to_string()), Ok("2026-12".to_owned()));
+}
