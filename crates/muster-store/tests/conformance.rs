@@ -1717,7 +1717,7 @@ async fn the_reading_club_votes_lists_and_records_sessions_of_published_postmort
     assert_eq!(store.reading_list().await.unwrap().len(), 1);
 
     let session = muster_store::NewReviewSession {
-        held_on: jiff::civil::date(2026, 12, 3),
+        held_on: date(2026, 12, 3),
         title: "December reading club".into(),
         notes: "Pool sizes should be checked in CI.".into(),
         postmortems: vec![checkout.clone(), search.clone(), checkout.clone()],
