@@ -30,6 +30,7 @@ pub mod notifiers;
 pub mod outbox;
 pub mod paging;
 pub mod postmortems;
+pub mod reading_club;
 pub mod relay;
 pub mod reminders;
 pub mod schedules;

@@ -120,7 +120,7 @@ fn people_of(incident: &Incident) -> Vec<String> {
 }
 
 /// A postmortem named by its id, or by its incident's number (`incident-42` or `42`).
-async fn resolve_postmortem(state: &AppState, id: &str) -> ApiResult<PostmortemId> {
+pub async fn resolve_postmortem(state: &AppState, id: &str) -> ApiResult<PostmortemId> {
     let number = id.trim().trim_start_matches("incident-");
     if number.parse::<i64>().is_ok() {
         let incident = resolve_id(state, number).await?;

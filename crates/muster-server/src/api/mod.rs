@@ -9,6 +9,7 @@ mod escalation;
 mod incidents;
 mod paging;
 mod postmortems;
+mod reading_club;
 mod schedules;
 mod services;
 mod teams;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(paging::router())
         .merge(incidents::router())
         .merge(postmortems::router())
+        .merge(reading_club::router())
 }
 
 /// The OpenAPI document, for signed-in callers (the docs page sends the session cookie).
@@ -92,7 +94,9 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         postmortems::set_reviewers, postmortems::dismiss, postmortems::submit, postmortems::approve,
         postmortems::request_changes, postmortems::publish, postmortems::correct, postmortems::comment,
         postmortems::add_action_item, postmortems::action_items, postmortems::set_action_status, postmortems::export,
-        postmortems::diff,
+        postmortems::diff, reading_club::of_the_month, reading_club::vote, reading_club::choose,
+        reading_club::reading_list, reading_club::add_to_reading_list, reading_club::remove_from_reading_list,
+        reading_club::sessions, reading_club::record_session,
         events::stream,
     ),
     components(schemas(crate::error::ErrorBody, events::ChangeEvent)),
@@ -110,6 +114,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         (name = "notifications", description = "Your contact methods and notification rules, and notifications on their way"),
         (name = "incidents", description = "Incidents: declaration, command roles with accepted hand-offs, the investigation, the document, the timeline and stakeholder updates"),
         (name = "postmortems", description = "Postmortems: drafts from incidents, the blameless check, review and publish, action items, export and search"),
+        (name = "reading club", description = "Promotion of published postmortems: the postmortem of the month, the reading list and review sessions"),
         (name = "events", description = "Live change events over server-sent events"),
     )
 )]

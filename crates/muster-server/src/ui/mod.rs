@@ -11,6 +11,7 @@ mod incidents;
 mod layout;
 mod notifications;
 mod postmortems;
+mod reading_club;
 mod respond;
 mod schedules;
 mod service_alerts;
@@ -61,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .merge(escalation::router())
         .merge(incidents::router())
         .merge(postmortems::router())
+        .merge(reading_club::router())
         .merge(status::router())
 }
 

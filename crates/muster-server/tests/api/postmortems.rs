@@ -292,3 +292,76 @@ async fn the_postmortem_pages_edit_review_and_track_follow_ups_without_javascrip
         "{found}"
     );
 }
+
+#[tokio::test]
+async fn the_reading_club_votes_for_the_postmortem_of_the_month_lists_and_meets() {
+    let app = TestApp::spawn().await;
+    let root = app.person("Root", Role::Admin).await;
+    let ada = app.person("Ada", Role::Responder).await;
+    let cy = app.person("Cy", Role::Responder).await;
+    resolved_incident(&app, &ada).await;
+    let id = app.get("/api/v1/postmortems/1", &ada.token).await.body["id"].as_str().unwrap_or("").to_owned();
+    let draft_vote = app.post(&format!("/api/v1/postmortems/{id}/vote"), &cy.token, json!({})).await;
+    assert_eq!((draft_vote.status, draft_vote.fields()), (StatusCode::CONFLICT, vec!["postmortem_id"]));
+    app.api(
+        Method::PUT,
+        &format!("/api/v1/postmortems/{id}/reviewers"),
+        Some(&ada.token),
+        Some(json!({"user_ids": [cy.id]})),
+    )
+    .await;
+    app.post(&format!("/api/v1/postmortems/{id}/submit"), &ada.token, json!({})).await;
+    app.post(&format!("/api/v1/postmortems/{id}/approve"), &cy.token, json!({})).await;
+    app.post(&format!("/api/v1/postmortems/{id}/publish"), &ada.token, json!({})).await;
+
+    let voted = app.post(&format!("/api/v1/postmortems/{id}/vote"), &cy.token, json!({})).await;
+    assert_eq!(voted.status, StatusCode::OK, "{voted:?}");
+    assert_eq!(voted.body["month"], "2026-11", "the caller's month, in their zone");
+    assert_eq!(voted.body["standings"][0]["votes"], 1);
+    assert_eq!(voted.body["winner"]["title"], "Postmortem: Checkout failing");
+    let bad = app.get("/api/v1/postmortems/of-the-month?month=2026-13", &cy.token).await;
+    assert_eq!(bad.fields(), ["month"]);
+    let choice = json!({"postmortem_id": id});
+    let refused =
+        app.api(Method::PUT, "/api/v1/postmortems/of-the-month", Some(&cy.token), Some(choice.clone())).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "only admins choose");
+    let chosen =
+        app.api(Method::PUT, "/api/v1/postmortems/of-the-month", Some(&root.token), Some(choice)).await;
+    assert_eq!(chosen.body["chosen_by"]["name"], "Root", "{chosen:?}");
+
+    let browser = app.sign_in(&ada.email).await;
+    let listed = browser
+        .submit(
+            "/postmortems/club",
+            "/postmortems/club/reading-list",
+            &[("postmortem_id", &id), ("note", "Read before your first shift")],
+        )
+        .await;
+    assert_eq!(listed.location.as_deref(), Some("/postmortems/club?done=reading-listed"));
+    let no_attendees =
+        [("held_on", "2026-12-03"), ("title", "December reading club"), ("postmortem_id", id.as_str())];
+    let refused = browser.submit("/postmortems/club", "/postmortems/club/sessions", &no_attendees).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text.contains("name at least one attendee"), "{}", refused.text);
+    let mut session = no_attendees.to_vec();
+    session.extend([("attendee_id", ada.id.as_str()), ("attendee_id", cy.id.as_str())]);
+    let recorded = browser.submit("/postmortems/club", "/postmortems/club/sessions", &session).await;
+    assert_eq!(
+        recorded.location.as_deref(),
+        Some("/postmortems/club?done=session-recorded"),
+        "{}",
+        recorded.text
+    );
+    let club = browser.get("/postmortems/club").await.text;
+    let of_the_month = club.split("id=\"of-the-month\"").nth(1).unwrap_or("");
+    assert!(
+        of_the_month.contains("Postmortem: Checkout failing") && of_the_month.contains("chosen by Root"),
+        "{club}"
+    );
+    assert!(club.contains("Read before your first shift"));
+    assert!(club.contains("December reading club") && club.contains("Attended: Ada, Cy"), "{club}");
+    let sessions = app.get("/api/v1/review-sessions", &cy.token).await.body;
+    assert_eq!(sessions[0]["postmortems"][0]["incident_number"], 1);
+    let reading = app.get("/api/v1/reading-list", &cy.token).await.body;
+    assert_eq!(reading[0]["note"], "Read before your first shift");
+}
