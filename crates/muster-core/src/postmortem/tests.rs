@@ -417,7 +417,8 @@ fn action_items_need_a_reason_to_be_skipped_and_remind_once_a_day_when_overdue()
 fn an_edit_needs_a_title_and_sections_within_their_size() {
     let bo = person("Bo");
     let mut pm = postmortem();
-    let cases: [(&str, fn(&mut PostmortemDocument)); 3] = [
+    type Spoil = fn(&mut PostmortemDocument);
+    let cases: [(&str, Spoil); 3] = [
         ("title", |d| d.title = "  ".into()),
         ("root_cause", |d| d.root_cause = "x".repeat(crate::incident::MAX_SECTION_CHARS + 1)),
         ("went_well", |d| d.went_well = vec!["ok".into(); MAX_LINES + 1]),
@@ -452,7 +453,8 @@ fn a_version_diff_shows_only_the_sections_that_changed() {
 #[test]
 fn the_postmortem_of_the_month_is_the_admins_choice_or_the_clear_favourite() {
     let (a, b) = (PostmortemId("a".into()), PostmortemId("b".into()));
-    let cases: [(Option<&PostmortemId>, Vec<(PostmortemId, u32)>, Option<&PostmortemId>); 5] = [
+    type Case<'a> = (Option<&'a PostmortemId>, Vec<(PostmortemId, u32)>, Option<&'a PostmortemId>);
+    let cases: [Case<'_>; 5] = [
         (None, vec![], None),
         (None, vec![(a.clone(), 3), (b.clone(), 1)], Some(&a)),
         (None, vec![(a.clone(), 2), (b.clone(), 2)], None),
