@@ -408,9 +408,10 @@ async fn a_postmortem_is_drafted_on_resolve_checked_for_blame_reviewed_published
     cy_browser.click("form[action$='/approve'] button").await;
     cy_browser.wait_for_text(".notice", "Approved").await;
 
-    // Ada publishes; the page is read-only and search finds it.
-    ada_browser.go(&page).await;
+    // Ada's page shows the approval without a reload, and the comment; she publishes, the page
+    // is read-only and search finds it.
     ada_browser.wait_for_text("#workflow", "Every reviewer approved").await;
+    ada_browser.wait_for_text("#history", "Cy Young approved the postmortem").await;
     ada_browser.click("form[action$='/publish'] button").await;
     ada_browser.wait_for_text("#postmortem-status", "published").await;
     ada_browser.wait_for_text("#workflow", "Published and read-only").await;
