@@ -2,7 +2,7 @@
 //! that needs one is resolved (or started by hand), reading, every workflow change, comments,
 //! action items, export to Markdown and printable HTML, and search.
 
-use jiff::tz::TimeZone;
+use jiff::{Timestamp, tz::TimeZone};
 use muster_core::{
     authz::Permission,
     escalation::ResponseOutcome,
@@ -86,6 +86,29 @@ pub async fn after_incident_change(state: &AppState, caller: &Caller, incident: 
         draft_for(state, incident, &caller.time_zone(), false).await?;
     }
     Ok(())
+}
+
+/// How far back the reminder job looks for resolved incidents whose draft was never written.
+const MISSED_DRAFT_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_hours(7 * 24);
+
+/// Drafts the required postmortems of recently resolved incidents that have none. The draft is
+/// written just after the resolve commits, so a process stopped in between would otherwise leave
+/// a required postmortem unwritten and unreminded. Working days count in the commander's zone.
+pub async fn draft_missed(state: &AppState, now: Timestamp) -> ApiResult<usize> {
+    let mut drafted = 0;
+    for id in state.store.resolved_without_postmortem(now - MISSED_DRAFT_WINDOW).await? {
+        let incident = state.store.get_incident(&id).await?;
+        let commander = state.store.get_user(&incident.command.commander.id).await?;
+        let zone = TimeZone::get(&commander.time_zone).unwrap_or(TimeZone::UTC);
+        if draft_for(state, &incident, &zone, false).await?.is_some() {
+            tracing::warn!(
+                incident.number = incident.number,
+                "required postmortem had no draft; drafted it now"
+            );
+            drafted += 1;
+        }
+    }
+    Ok(drafted)
 }
 
 /// A postmortem as its page shows it: the postmortem, its requirement, the open blameless flags,

@@ -1,7 +1,8 @@
 //! The reminders: a background job that reminds an incident's Comms Lead (the commander while
 //! there is none) when a stakeholder update is overdue, and again each update interval while it
 //! stays overdue; the authors of a required postmortem past its due date, and the owners of
-//! overdue action items, once a day each. It sleeps until the earliest update reminder falls due
+//! overdue action items, once a day each; and it drafts a required postmortem whose draft the
+//! resolve did not get to write. It sleeps until the earliest update reminder falls due
 //! or an incident changes (an update moves the due time); the daily reminders ride on its passes,
 //! at least every five minutes.
 //!
@@ -52,6 +53,10 @@ pub async fn remind_overdue_updates(state: &AppState, now: Timestamp) -> Result<
 
 /// Reminds the authors of overdue required postmortems and the owners of overdue action items.
 async fn remind_postmortems(state: &AppState, now: Timestamp) -> Result<usize, StoreError> {
+    // The reminders still go out when drafting fails; it is tried again on the next pass.
+    if let Err(error) = crate::postmortems::draft_missed(state, now).await {
+        tracing::error!(error = ?error, "drafting missed postmortems failed");
+    }
     let mut reminders = 0;
     for id in state.store.postmortems_awaiting_publication().await? {
         if state.store.remind_postmortem_authors(&id, now).await? {

@@ -763,6 +763,19 @@ impl Store {
         Ok(true)
     }
 
+    /// Incidents resolved since `since` that have no postmortem: the reminder job drafts the
+    /// required ones among them, in case the process stopped between a resolve and its draft.
+    pub async fn resolved_without_postmortem(&self, since: Timestamp) -> Result<Vec<IncidentId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT i.id FROM incidents i LEFT JOIN postmortems p ON p.incident_id = i.id
+             WHERE i.state = 'resolved' AND i.resolved_at >= $1 AND p.id IS NULL ORDER BY i.resolved_at",
+        )
+        .bind(rows::millis(since))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(ids.into_iter().map(IncidentId).collect())
+    }
+
     /// Required postmortems not published yet, for the reminder job.
     pub async fn postmortems_awaiting_publication(&self) -> Result<Vec<PostmortemId>, StoreError> {
         let ids: Vec<String> = sqlx::query_scalar(

@@ -365,3 +365,25 @@ async fn the_reading_club_votes_for_the_postmortem_of_the_month_lists_and_meets(
     let reading = app.get("/api/v1/reading-list", &cy.token).await.body;
     assert_eq!(reading[0]["note"], "Read before your first shift");
 }
+
+#[tokio::test]
+async fn a_required_draft_missed_at_the_resolve_is_written_by_the_next_reminder_pass() {
+    let app = TestApp::spawn().await;
+    let ada = app.person("Ada", Role::Responder).await;
+    app.incident_ready_to_resolve(&ada).await;
+    // Resolve through the store alone, as if the process stopped before writing the draft.
+    let incident = app.store.incident_by_number(1).await.expect("incident 1");
+    let who = app.store.participant(&muster_core::ids::UserId(ada.id.clone())).await.expect("Ada");
+    let resolve =
+        muster_core::incident::Change::SetState { state: muster_core::incident::IncidentState::Resolved };
+    app.store
+        .change_incident(&incident.id, &who, resolve, &Default::default(), app.clock.now_for_tests())
+        .await
+        .expect("resolved");
+    assert_eq!(app.get("/api/v1/postmortems/1", &ada.token).await.status, StatusCode::NOT_FOUND);
+    app.remind().await;
+    let drafted = app.get("/api/v1/postmortems/1", &ada.token).await;
+    assert_eq!(drafted.status, StatusCode::OK, "{drafted:?}");
+    assert_eq!(drafted.body["requirement"]["required"], true);
+    assert_eq!(drafted.body["document"]["trigger"], "The 10:02 deploy halved the connection pool");
+}
