@@ -278,7 +278,8 @@ async fn seed_alerts(store: &Store, services: &[ServiceId], now: Timestamp) -> R
 }
 
 /// The morning incident's postmortem: drafted from the incident, with its lessons and two action
-/// items, reviewed by Ada and published, so search and export have something to show.
+/// items, reviewed by Ada and published, so search and export have something to show; two votes
+/// make it the postmortem of the month, and it is on the reading list.
 async fn seed_postmortem(
     store: &Store,
     incident: &muster_core::ids::IncidentId,
@@ -322,7 +323,7 @@ async fn seed_postmortem(
     ] {
         store.change_postmortem(&id, &p(who), change, &[], minutes_ago(m)).await?;
     }
-    let today = now.to_zoned_datetime(london).date();
+    let today = now.to_zoned_datetime(london.clone()).date();
     let items = [
         (
             "Evaluate price rules once per cart, not per line",
@@ -345,6 +346,13 @@ async fn seed_postmortem(
         added.push(store.add_action_item(&id, new, &DEMO, minutes_ago(30)).await?);
     }
     store.set_action_status(&added[0].id, ActionStatus::InProgress, None, &DEMO, minutes_ago(20)).await?;
+    // The reading club: two votes for the postmortem of the month, and on the reading list.
+    let month = muster_core::postmortem::Month::of(now, &london);
+    for (voter, m) in [("grace", 20), ("tomas", 10)] {
+        store.vote_for_postmortem(&month, &p(voter).person.id, &id, minutes_ago(m)).await?;
+    }
+    let note = "One slow pricing rule slowed every cart: read it before your first checkout shift.";
+    store.add_to_reading_list(&id, note, &p("sam").person, minutes_ago(15)).await?;
     Ok(())
 }
 

@@ -85,6 +85,10 @@ async fn the_demo_fills_an_empty_database_and_keeps_an_existing_admin() {
     let postmortem = app.get("/api/v1/postmortems/1", &app.admin_token).await.body;
     assert_eq!(postmortem["status"], "published", "{postmortem}");
     assert_eq!(postmortem["action_items"].as_array().map(Vec::len), Some(2));
+    let month = app.get("/api/v1/postmortems/of-the-month", &app.admin_token).await.body;
+    assert_eq!(month["winner"]["title"], "Postmortem: Checkout slow after the pricing deploy", "{month}");
+    let reading = app.get("/api/v1/reading-list", &app.admin_token).await.body;
+    assert_eq!(reading.as_array().map(Vec::len), Some(1), "{reading}");
     let found = app.get("/api/v1/postmortems/search?q=price%20rules", &app.admin_token).await.body;
     assert_eq!(found[0]["title"], "Postmortem: Checkout slow after the pricing deploy", "{found}");
     // The Markdown export renders in a CommonMark renderer with every template section.
