@@ -142,6 +142,16 @@ fn people_of(incident: &Incident) -> Vec<String> {
     names
 }
 
+/// The blameless flags of `postmortem`'s text that nobody dismissed, watching for the names of
+/// everyone in its incident as well as those in the document.
+pub async fn open_flags(
+    state: &AppState,
+    postmortem: &muster_core::postmortem::Postmortem,
+) -> ApiResult<Vec<muster_core::postmortem::BlamelessFlag>> {
+    let incident = state.store.get_incident(&postmortem.incident_id).await?;
+    Ok(postmortem.open_flags(&people_of(&incident)))
+}
+
 /// A postmortem named by its id, or by its incident's number (`incident-42` or `42`).
 pub async fn resolve_postmortem(state: &AppState, id: &str) -> ApiResult<PostmortemId> {
     let number = id.trim().trim_start_matches("incident-");

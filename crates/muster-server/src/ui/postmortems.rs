@@ -19,7 +19,7 @@ use muster_core::{
     incident::DocumentDiff,
     postmortem::{
         ActionItem, ActionPriority, ActionStatus, BlamelessFlag, PostmortemChange, PostmortemDocument,
-        PostmortemStatus, TimelineLine, check_blameless, to_markdown,
+        PostmortemStatus, TimelineLine, to_markdown,
     },
     user::User,
 };
@@ -447,7 +447,7 @@ struct PreviewFragment {
 }
 
 /// The live preview: the typed document rendered as its export will be, with the blameless
-/// check run on the typed text. Nothing is saved.
+/// check run on the typed text exactly as submitting will run it. Nothing is saved.
 async fn preview(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -458,16 +458,10 @@ async fn preview(
     let fields = EditorFields::from_form(&form);
     let fragment = match fields.document(&state, &view.postmortem.postmortem.document, &zone).await {
         Ok(document) => {
-            let prose = document.prose();
-            let sections: Vec<(&str, &str)> = prose.iter().map(|(n, t)| (*n, t.as_str())).collect();
-            let mut people: Vec<String> = document.authors.iter().map(|p| p.name.clone()).collect();
-            people.extend(document.reviewers.iter().map(|p| p.name.clone()));
-            people.push(document.commander.name.clone());
-            PreviewFragment {
-                html: markdown::to_html(&to_markdown(&document, &view.action_items, &zone)),
-                flags: check_blameless(&sections, &people),
-                errors: vec![],
-            }
+            let html = markdown::to_html(&to_markdown(&document, &view.action_items, &zone));
+            let mut typed = view.postmortem.postmortem.clone();
+            typed.document = document;
+            PreviewFragment { html, flags: postmortems::open_flags(&state, &typed).await?, errors: vec![] }
         }
         Err(error) => PreviewFragment { html: String::new(), flags: vec![], errors: form_errors(error)? },
     };
