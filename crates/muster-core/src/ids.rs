@@ -78,4 +78,6 @@ id_type!(
     PostmortemId,
     /// Identifies an action item of a postmortem.
     ActionItemId,
+    /// Identifies a service level objective.
+    SloId,
 );

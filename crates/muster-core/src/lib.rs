@@ -16,6 +16,7 @@ pub mod page;
 pub mod postmortem;
 pub mod schedule;
 pub mod service;
+pub mod slo;
 pub mod team;
 pub mod token;
 pub mod user;
