@@ -25,6 +25,7 @@ mod rows;
 mod schedules;
 mod services;
 mod sessions;
+mod slos;
 mod sql;
 mod subscriptions;
 mod teams;
@@ -56,6 +57,7 @@ pub use reading_club::{
 };
 pub use schedules::NewSchedule;
 pub use sessions::Session;
+pub use slos::EnterOpsMode;
 pub use users::Credentials;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -108,6 +108,7 @@ conformance!(
     postmortems_are_drafted_once_and_published_versions_are_searched,
     action_items_move_to_done_or_wont_do_with_a_reason,
     the_reading_club_votes_lists_and_records_sessions_of_published_postmortems,
+    slos_are_counted_and_ops_mode_is_entered_once_with_its_exceptions,
 );
 
 fn t0() -> Timestamp {
@@ -1735,4 +1736,66 @@ async fn the_reading_club_votes_lists_and_records_sessions_of_published_postmort
     assert_eq!(sessions[0].postmortems.len(), 2, "each postmortem once");
     let attendees: Vec<&str> = sessions[0].attendees.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(attendees, ["Ada", "Bo"]);
+}
+
+async fn slos_are_counted_and_ops_mode_is_entered_once_with_its_exceptions(store: &Store) {
+    use muster_core::{
+        ids::SloId,
+        slo::{NewSlo, ReducedObjective, Sli},
+    };
+    let service = store
+        .create_service(&NewService::parse("Checkout", None, None).unwrap(), &CONSOLE, t0())
+        .await
+        .unwrap();
+    let ada = user(store, "Ada", Role::Responder).await;
+    let ada = store.participant(&ada).await.unwrap().person;
+    let new = |name: &str| NewSlo {
+        name: name.into(),
+        sli: Sli::Ratio { good: "ok_total".into(), total: "all_total".into() },
+        objective: 99.95,
+        window_days: None,
+    };
+    let slo = new("availability").parse(SloId("slo-1".into()), service.id.clone()).unwrap();
+    store.create_slo(&slo, &CONSOLE, t0()).await.unwrap();
+    let twin = new("availability").parse(SloId("slo-2".into()), service.id.clone()).unwrap();
+    assert!(is_conflict(&store.create_slo(&twin, &CONSOLE, t0()).await, "name"));
+    assert_eq!(
+        store.slos_of(&service.id).await.unwrap(),
+        std::slice::from_ref(&slo),
+        "the objective comes back exact"
+    );
+
+    store.record_slo_counts(&slo.id, 990, 1000, t0()).await.unwrap();
+    store.record_slo_counts(&slo.id, 500, 500, t0() + SignedDuration::from_hours(1)).await.unwrap();
+    assert_eq!(store.slo_counts_since(&slo.id, t0()).await.unwrap(), (1490, 1500));
+    assert_eq!(
+        store.slo_counts_since(&slo.id, t0() + SignedDuration::from_mins(1)).await.unwrap(),
+        (500, 500)
+    );
+
+    assert!(is_conflict(
+        &store.grant_deploy_exception(&service.id, "v2", "fix", &ada, t0()).await,
+        "ops_mode"
+    ));
+    let enter = muster_store::EnterOpsMode {
+        reason: "error budget exhausted".into(),
+        expected_end: Some(t0() + SignedDuration::from_hours(48)),
+        reduced_objectives: vec![ReducedObjective { slo_id: slo.id.clone(), normal: 99.95, reduced: 99.5 }],
+    };
+    let ops = store.enter_ops_mode(&service.id, enter.clone(), &ada, t0()).await.unwrap();
+    assert!(
+        is_conflict(&store.enter_ops_mode(&service.id, enter, &ada, t0()).await, "ops_mode"),
+        "once at a time"
+    );
+    assert_eq!(store.ops_mode_of(&service.id).await.unwrap().as_ref(), Some(&ops));
+    store.grant_deploy_exception(&service.id, "release-4.13", "the fix itself", &ada, t0()).await.unwrap();
+    let granted = store.deploy_exceptions(&ops.id).await.unwrap();
+    assert_eq!(granted.iter().map(|e| e.deploy.as_str()).collect::<Vec<_>>(), ["release-4.13"]);
+    let left = store.leave_ops_mode(&service.id, &ada, t0() + SignedDuration::from_hours(2)).await.unwrap();
+    assert_eq!(left.left_by.as_ref().map(|p| p.name.as_str()), Some("Ada"));
+    assert!(store.ops_mode_of(&service.id).await.unwrap().is_none());
+    assert!(is_conflict(&store.leave_ops_mode(&service.id, &ada, t0()).await, "ops_mode"));
+    assert_eq!(store.ops_mode_history(&service.id, 10).await.unwrap().len(), 1);
+    store.delete_slo(&service.id, &slo.id, &CONSOLE, t0()).await.unwrap();
+    assert!(store.slos_of(&service.id).await.unwrap().is_empty());
 }
