@@ -50,6 +50,10 @@ postmortem_lengthy_minutes = 240
 
 # A required postmortem is due this many working days (Monday to Friday) after the resolve.
 postmortem_due_working_days = 5
+
+# Where Muster reads each SLO's error budget (the recorded error ratio over its window, from the
+# rules `muster slo rules` generates). Without it, budgets come from SLI counts posted to Muster.
+# prometheus_url = "http://127.0.0.1:9090"
 "#;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -74,6 +78,7 @@ pub struct Config {
     pub incident_update_minutes: [u32; 4],
     pub postmortem_lengthy_minutes: u32,
     pub postmortem_due_working_days: u32,
+    pub prometheus_url: Option<String>,
 }
 
 impl Default for Config {
@@ -90,6 +95,7 @@ impl Default for Config {
             incident_update_minutes: [30, 60, 120, 240],
             postmortem_lengthy_minutes: 240,
             postmortem_due_working_days: 5,
+            prometheus_url: None,
         }
     }
 }
@@ -109,6 +115,7 @@ impl fmt::Debug for Config {
             .field("incident_update_minutes", &self.incident_update_minutes)
             .field("postmortem_lengthy_minutes", &self.postmortem_lengthy_minutes)
             .field("postmortem_due_working_days", &self.postmortem_due_working_days)
+            .field("prometheus_url", &self.prometheus_url.as_deref().map(redact_url_password))
             .finish()
     }
 }
@@ -227,6 +234,9 @@ impl Config {
                     message: format!("{days:?} is not a number of working days between 1 and 60"),
                 })?;
         }
+        if let Some(url) = env("MUSTER_PROMETHEUS_URL") {
+            config.prometheus_url = Some(url);
+        }
         config.validate()?;
         Ok(config)
     }
@@ -250,6 +260,14 @@ impl Config {
         {
             return Err(ConfigError::Environment {
                 variable: "public_url",
+                message: format!("{url:?} must start with http:// or https://"),
+            });
+        }
+        if let Some(url) = &self.prometheus_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::Environment {
+                variable: "prometheus_url",
                 message: format!("{url:?} must start with http:// or https://"),
             });
         }

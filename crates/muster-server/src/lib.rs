@@ -35,6 +35,7 @@ pub mod relay;
 pub mod reminders;
 pub mod schedules;
 pub mod secrets;
+pub mod slos;
 pub mod state;
 pub mod telemetry;
 mod ui;

@@ -255,6 +255,6 @@ async fn prepare_sqlite_connection(conn: &mut sqlx::AnyConnection) -> Result<(),
 /// A fresh opaque id. Version 7 UUIDs begin with their creation time, so new rows land at the end
 /// of every index keyed by id instead of on a random page of it: a batch of new alerts dirties a
 /// few pages rather than one per alert, which is most of what a commit has to write.
-fn new_id() -> String {
+pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }

@@ -162,7 +162,7 @@ pub fn prometheus_rules(service_id: &str, service_name: &str, slos: &[Slo]) -> S
             let speed = if response == "page" { "fast" } else { "slowly" };
             let summary = format!("{service_name}: {} is burning its error budget {speed}", slo.name);
             let description = format!(
-                "The SLO {} of {service_name} ({}% over {} days) is spending its error budget at a rate that exhausts it early. {{{{ $value | humanizePercentage }}}} of requests are failing over the long window.",
+                "The SLO {} of {service_name} ({}% over {} days) is spending its error budget at a rate that would exhaust it before the window ends.",
                 slo.name, slo.objective, slo.window_days
             );
             out.push_str(&format!(

@@ -12,6 +12,7 @@ mod postmortems;
 mod reading_club;
 mod schedules;
 mod services;
+mod slos;
 mod teams;
 mod tokens;
 mod users;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(incidents::router())
         .merge(postmortems::router())
         .merge(reading_club::router())
+        .merge(slos::router())
 }
 
 /// The OpenAPI document, for signed-in callers (the docs page sends the session cookie).
@@ -96,7 +98,8 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         postmortems::add_action_item, postmortems::action_items, postmortems::set_action_status, postmortems::export,
         postmortems::diff, reading_club::of_the_month, reading_club::vote, reading_club::choose,
         reading_club::reading_list, reading_club::add_to_reading_list, reading_club::remove_from_reading_list,
-        reading_club::sessions, reading_club::record_session,
+        reading_club::sessions, reading_club::record_session, slos::list, slos::create, slos::remove,
+        slos::post_counts, slos::rules, slos::ops_mode, slos::enter, slos::leave, slos::grant_exception, slos::gate,
         events::stream,
     ),
     components(schemas(crate::error::ErrorBody, events::ChangeEvent)),
@@ -114,6 +117,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         (name = "notifications", description = "Your contact methods and notification rules, and notifications on their way"),
         (name = "incidents", description = "Incidents: declaration, command roles with accepted hand-offs, the investigation, the document, the timeline and stakeholder updates"),
         (name = "postmortems", description = "Postmortems: drafts from incidents, the blameless check, review and publish, action items, export and search"),
+        (name = "slos", description = "SLOs, their Prometheus rules and error budgets, ops mode and the deploy gate"),
         (name = "reading club", description = "Promotion of published postmortems: the postmortem of the month, the reading list and review sessions"),
         (name = "events", description = "Live change events over server-sent events"),
     )

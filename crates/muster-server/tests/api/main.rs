@@ -20,4 +20,5 @@ mod postmortems;
 mod probes;
 mod receiver;
 mod schedules;
+mod slos;
 mod ui;

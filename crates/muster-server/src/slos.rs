@@ -1,0 +1,332 @@
+//! SLOs and ops mode, shared by the API, the web UI and the command line: a service's SLOs with
+//! their error budget left (read from Prometheus when `prometheus_url` is set, otherwise from the
+//! SLI counts posted to Muster), the Prometheus rules, ops mode with its proposal, and the deploy
+//! gate CI/CD asks before every deploy.
+
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use muster_core::{
+    authz::Permission,
+    ids::{ServiceId, SloId},
+    slo::{
+        DeployException, ErrorBudget, GateDecision, NewSlo, OpsMode, ReducedObjective, Slo, deploy_gate,
+        objective, prometheus_rules, slos_in_force,
+    },
+    user::Role,
+};
+use muster_store::EnterOpsMode;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    auth::Caller,
+    error::{ApiError, ApiResult},
+    incidents::participant,
+    state::AppState,
+};
+
+/// Where an SLO's budget figure came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BudgetSource {
+    Prometheus,
+    PostedCounts,
+    /// Prometheus is configured but did not answer, or has no series for the SLO yet.
+    Unavailable,
+}
+
+/// An SLO as its service shows it: the objective in force (reduced during ops mode) and the
+/// normal one, and the budget left over its window.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SloView {
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub slo: Slo,
+    pub normal_objective: f64,
+    pub budget: Option<ErrorBudget>,
+    pub budget_source: BudgetSource,
+}
+
+impl SloView {
+    pub fn is_reduced(&self) -> bool {
+        (self.slo.objective - self.normal_objective).abs() > f64::EPSILON
+    }
+
+    /// The budget left in percent, for pages.
+    pub fn remaining_percent(&self) -> Option<String> {
+        self.budget.map(|b| format!("{:.1}", b.remaining * 100.0))
+    }
+}
+
+async fn service_id(state: &AppState, id: &str) -> ApiResult<ServiceId> {
+    Ok(state.store.get_service(&ServiceId(id.to_owned())).await?.id)
+}
+
+pub async fn list(state: &AppState, caller: &Caller, service: &str) -> ApiResult<Vec<SloView>> {
+    caller.require(Permission::ReadDirectory, "read SLOs")?;
+    let service = service_id(state, service).await?;
+    let stored = state.store.slos_of(&service).await?;
+    let ops = state.store.ops_mode_of(&service).await?;
+    let mut views = Vec::with_capacity(stored.len());
+    for (slo, normal) in slos_in_force(&stored, ops.as_ref()).into_iter().zip(&stored) {
+        let (budget, budget_source) = budget_of(state, &slo).await?;
+        views.push(SloView { normal_objective: normal.objective, slo, budget, budget_source });
+    }
+    Ok(views)
+}
+
+async fn budget_of(state: &AppState, slo: &Slo) -> ApiResult<(Option<ErrorBudget>, BudgetSource)> {
+    if let Some(url) = &state.config.prometheus_url {
+        return Ok(match error_ratio_from_prometheus(url, slo).await {
+            Some(ratio) => {
+                (Some(ErrorBudget::from_error_ratio(slo.objective, ratio)), BudgetSource::Prometheus)
+            }
+            None => (None, BudgetSource::Unavailable),
+        });
+    }
+    let since = state.now() - SignedDuration::from_hours(24 * i64::from(slo.window_days));
+    let (good, total) = state.store.slo_counts_since(&slo.id, since).await?;
+    Ok((Some(ErrorBudget::of(slo.objective, good as f64, total as f64)), BudgetSource::PostedCounts))
+}
+
+/// The error ratio over the SLO's window that the generated rules record, from Prometheus'
+/// instant-query API; `None` when it cannot be had (logged once here).
+async fn error_ratio_from_prometheus(url: &str, slo: &Slo) -> Option<f64> {
+    let query = format!(
+        "slo:sli_error:ratio_rate{}d{{slo=\"{}\",muster_service_id=\"{}\"}}",
+        slo.window_days, slo.name, slo.service_id
+    );
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().ok()?;
+    let form = serde_urlencoded::to_string([("query", &query)]).ok()?;
+    let answer = client.get(format!("{}/api/v1/query?{form}", url.trim_end_matches('/'))).send().await;
+    let body: serde_json::Value = match answer {
+        Ok(response) if response.status().is_success() => response.json().await.ok()?,
+        Ok(response) => {
+            tracing::warn!(prometheus.status = response.status().as_u16(), slo.name = %slo.name, "Prometheus refused the budget query");
+            return None;
+        }
+        Err(error) => {
+            tracing::warn!(error = %error, slo.name = %slo.name, "Prometheus did not answer the budget query");
+            return None;
+        }
+    };
+    body["data"]["result"][0]["value"][1].as_str()?.parse::<f64>().ok().filter(|r| r.is_finite())
+}
+
+pub async fn create(state: &AppState, caller: &Caller, service: &str, new: NewSlo) -> ApiResult<Slo> {
+    caller.require(Permission::ManageServices, "define SLOs")?;
+    let service = service_id(state, service).await?;
+    let slo = new.parse(SloId(muster_store::new_id()), service)?;
+    state.store.create_slo(&slo, &caller.actor(), state.now()).await?;
+    Ok(slo)
+}
+
+pub async fn delete(state: &AppState, caller: &Caller, service: &str, slo: &str) -> ApiResult<()> {
+    caller.require(Permission::ManageServices, "delete SLOs")?;
+    let service = service_id(state, service).await?;
+    Ok(state.store.delete_slo(&service, &SloId(slo.to_owned()), &caller.actor(), state.now()).await?)
+}
+
+/// The Prometheus rule file of a service's SLOs, with the objectives in force.
+pub async fn rules(state: &AppState, caller: &Caller, service: &str) -> ApiResult<String> {
+    caller.require(Permission::ReadDirectory, "read SLOs")?;
+    let found = state.store.get_service(&ServiceId(service.to_owned())).await?;
+    let stored = state.store.slos_of(&found.id).await?;
+    let ops = state.store.ops_mode_of(&found.id).await?;
+    Ok(prometheus_rules(found.id.as_str(), &found.name, &slos_in_force(&stored, ops.as_ref())))
+}
+
+/// SLI counts of one period, posted by whatever measures the service.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostedCounts {
+    pub good: u64,
+    pub total: u64,
+}
+
+pub async fn post_counts(
+    state: &AppState,
+    caller: &Caller,
+    service: &str,
+    slo: &str,
+    counts: PostedCounts,
+) -> ApiResult<()> {
+    caller.require(Permission::ManageServices, "post SLI counts")?;
+    if counts.good > counts.total {
+        return Err(ApiError::field("good", "must not be more than total"));
+    }
+    let service = service_id(state, service).await?;
+    let slo = SloId(slo.to_owned());
+    if !state.store.slos_of(&service).await?.iter().any(|s| s.id == slo) {
+        return Err(ApiError::NotFound("slo"));
+    }
+    Ok(state.store.record_slo_counts(&slo, counts.good, counts.total, state.now()).await?)
+}
+
+/// A service's ops mode: the one in force with its exceptions, why Muster proposes one when none
+/// is, and the earlier ones.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OpsModeView {
+    pub current: Option<OpsMode>,
+    pub exceptions: Vec<DeployException>,
+    /// Why the service should enter ops mode, when it is not in it and should be.
+    pub proposal: Option<String>,
+    pub history: Vec<OpsMode>,
+}
+
+pub async fn ops_mode(state: &AppState, caller: &Caller, service: &str) -> ApiResult<OpsModeView> {
+    let slos = list(state, caller, service).await?;
+    let service = service_id(state, service).await?;
+    let current = state.store.ops_mode_of(&service).await?;
+    let exceptions = match &current {
+        Some(ops) => state.store.deploy_exceptions(&ops.id).await?,
+        None => vec![],
+    };
+    let spent: Vec<String> = slos
+        .iter()
+        .filter(|v| v.budget.is_some_and(|b| b.is_exhausted()))
+        .map(|v| {
+            format!("{} ({}% of its budget left)", v.slo.name, v.remaining_percent().unwrap_or_default())
+        })
+        .collect();
+    let proposal = (current.is_none() && !spent.is_empty())
+        .then(|| format!("the error budget is exhausted: {}", spent.join(", ")));
+    Ok(OpsModeView {
+        current,
+        exceptions,
+        proposal,
+        history: state.store.ops_mode_history(&service, 20).await?,
+    })
+}
+
+/// Ops mode as asked for. Reduced objectives name the SLO by id.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnterOps {
+    pub reason: String,
+    /// When the freeze is expected to end (RFC 3339).
+    pub expected_end: Option<String>,
+    #[serde(default)]
+    pub reduced_objectives: Vec<ReducedTo>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReducedTo {
+    pub slo_id: String,
+    pub objective: f64,
+}
+
+pub async fn enter(state: &AppState, caller: &Caller, service: &str, body: EnterOps) -> ApiResult<OpsMode> {
+    caller.require(Permission::ManageServices, "put services into ops mode")?;
+    let service = service_id(state, service).await?;
+    let expected_end = body
+        .expected_end
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|e| {
+            e.parse::<Timestamp>()
+                .map_err(|_| ApiError::field("expected_end", "must be a time such as 2026-12-08T09:00:00Z"))
+        })
+        .transpose()?;
+    if expected_end.is_some_and(|end| end <= state.now()) {
+        return Err(ApiError::field("expected_end", "must be in the future"));
+    }
+    let slos = state.store.slos_of(&service).await?;
+    let mut reduced_objectives = Vec::new();
+    for reduced in body.reduced_objectives {
+        let slo = slos.iter().find(|s| s.id.as_str() == reduced.slo_id).ok_or_else(|| {
+            ApiError::field("reduced_objectives", format!("the service has no SLO {}", reduced.slo_id))
+        })?;
+        let value = objective("reduced_objectives", reduced.objective)?;
+        if value > slo.objective {
+            return Err(ApiError::field(
+                "reduced_objectives",
+                format!("{}: ops mode lowers an objective, it does not raise it", slo.name),
+            ));
+        }
+        reduced_objectives.push(ReducedObjective {
+            slo_id: slo.id.clone(),
+            normal: slo.objective,
+            reduced: value,
+        });
+    }
+    let enter = EnterOpsMode { reason: body.reason, expected_end, reduced_objectives };
+    Ok(state.store.enter_ops_mode(&service, enter, &participant(caller).person, state.now()).await?)
+}
+
+pub async fn leave(state: &AppState, caller: &Caller, service: &str) -> ApiResult<OpsMode> {
+    caller.require(Permission::ManageServices, "take services out of ops mode")?;
+    let service = service_id(state, service).await?;
+    Ok(state.store.leave_ops_mode(&service, &participant(caller).person, state.now()).await?)
+}
+
+/// Who may let a deploy through the freeze: admins, and the members of the team that owns the
+/// service (responders), by name.
+async fn who_can_grant(
+    state: &AppState,
+    service: &ServiceId,
+) -> ApiResult<Vec<(muster_core::ids::UserId, String)>> {
+    let found = state.store.get_service(service).await?;
+    let mut people: Vec<(muster_core::ids::UserId, String)> = Vec::new();
+    if let Some(team) = &found.team_id {
+        for member in state.store.get_team(team).await?.members {
+            let user = state.store.get_user(&member.user_id).await?;
+            if user.is_active() && user.role != Role::Stakeholder {
+                people.push((user.id, user.name));
+            }
+        }
+    }
+    let everyone = state
+        .store
+        .list_users(muster_core::page::Page { limit: muster_core::page::Page::MAX_LIMIT, offset: 0 })
+        .await?;
+    for admin in everyone.into_iter().filter(|u| u.is_active() && u.role == Role::Admin) {
+        if !people.iter().any(|(id, _)| *id == admin.id) {
+            people.push((admin.id, admin.name));
+        }
+    }
+    Ok(people)
+}
+
+/// A deploy let through the freeze.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantException {
+    /// The deploy's name as CI/CD will ask with it (a version, a change number).
+    pub deploy: String,
+    pub reason: String,
+}
+
+pub async fn grant_exception(
+    state: &AppState,
+    caller: &Caller,
+    service: &str,
+    body: GrantException,
+) -> ApiResult<DeployException> {
+    let service = service_id(state, service).await?;
+    if !who_can_grant(state, &service).await?.iter().any(|(id, _)| *id == caller.user.id) {
+        return Err(ApiError::Forbidden("grant deploy exceptions: admins and the owning team's members do"));
+    }
+    let person = participant(caller).person;
+    Ok(state.store.grant_deploy_exception(&service, &body.deploy, &body.reason, &person, state.now()).await?)
+}
+
+/// Whether `deploy` may proceed now.
+pub async fn gate(
+    state: &AppState,
+    caller: &Caller,
+    service: &str,
+    deploy: Option<&str>,
+) -> ApiResult<GateDecision> {
+    caller.require(Permission::ReadDirectory, "ask the deploy gate")?;
+    let service = service_id(state, service).await?;
+    let current = state.store.ops_mode_of(&service).await?;
+    let exceptions = match &current {
+        Some(ops) => state.store.deploy_exceptions(&ops.id).await?,
+        None => vec![],
+    };
+    let names = who_can_grant(state, &service).await?.into_iter().map(|(_, name)| name).collect();
+    Ok(deploy_gate(current.as_ref(), &exceptions, deploy, names))
+}
