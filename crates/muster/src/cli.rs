@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use muster_core::user::Role;
 use muster_server::config::{self, Config};
 
-use crate::{alert, client::ClientSettings, console, incident, oncall, page, postmortem, remote};
+use crate::{alert, client::ClientSettings, console, incident, oncall, page, postmortem, remote, slo};
 
 #[derive(Debug, Parser)]
 #[command(name = "muster", version, about = "Muster: on-call, incidents and postmortems in one binary.")]
@@ -80,6 +80,24 @@ enum Command {
     /// Postmortems, through the server. Name one by its id or its incident's number.
     #[command(subcommand)]
     Postmortem(PostmortemCommand),
+    /// SLOs, their Prometheus rules and the deploy gate, through the server. Name a service by its id.
+    #[command(subcommand)]
+    Slo(SloCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SloCommand {
+    /// A service's SLOs: objective in force, window and error budget left.
+    List { service: String },
+    /// Print the Prometheus recording and burn-rate alerting rules of a service's SLOs.
+    Rules { service: String },
+    /// Ask whether a deploy may proceed; exits non-zero during a change freeze.
+    Gate {
+        service: String,
+        /// The deploy's name, matched against exceptions granted during ops mode.
+        #[arg(long)]
+        deploy: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -416,6 +434,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 PostmortemCommand::Publish { postmortem: id } => {
                     postmortem::step(&settings, &id, "publish", json).await
+                }
+            }
+        }
+        Command::Slo(command) => {
+            let settings = settings()?;
+            match command {
+                SloCommand::List { service } => slo::list(&settings, &service, json).await,
+                SloCommand::Rules { service } => slo::rules(&settings, &service).await,
+                SloCommand::Gate { service, deploy } => {
+                    slo::gate(&settings, &service, deploy.as_deref(), json).await
                 }
             }
         }

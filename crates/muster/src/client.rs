@@ -77,6 +77,25 @@ pub async fn call_text(settings: &ClientSettings, path: &str) -> anyhow::Result<
     String::from_utf8(bytes).context("the server's reply is not UTF-8 text")
 }
 
+/// A `GET` whose non-2xx replies carry an answer too (the deploy gate's 423): the status and the
+/// JSON body, whatever the status; only an unreachable server or a non-JSON body fail.
+pub async fn call_answer(
+    settings: &ClientSettings,
+    path: &str,
+) -> anyhow::Result<(StatusCode, serde_json::Value)> {
+    let client =
+        reqwest::Client::builder().user_agent(concat!("muster-cli/", env!("CARGO_PKG_VERSION"))).build()?;
+    let response = client
+        .get(format!("{}{path}", settings.server))
+        .bearer_auth(&settings.token)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {}", settings.server))?;
+    let status = response.status();
+    let body = response.json().await.context("the server's reply is not the expected JSON")?;
+    Ok((status, body))
+}
+
 /// Sends one request and returns the body of a 2xx reply; any other reply becomes an error with
 /// the server's message.
 async fn send(

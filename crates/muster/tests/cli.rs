@@ -680,3 +680,52 @@ fn a_resolved_incident_s_postmortem_is_shown_exported_and_submitted_from_the_com
         stderr(&drafted)
     );
 }
+
+#[test]
+fn slo_rules_and_the_deploy_gate_from_the_command_line() {
+    let workspace = Workspace::new();
+    let token = bootstrap(&workspace);
+    let server = workspace.serve();
+    let with = |args: &[&str]| {
+        let mut all = vec!["--server", server.url.as_str(), "--token", token.as_str()];
+        all.extend_from_slice(args);
+        workspace.run(&all)
+    };
+    let service = post_json(&server.url, &token, "/api/v1/services", r#"{"name": "Search"}"#);
+    let service = service["id"].as_str().expect("a service id").to_owned();
+    let slo = r#"{"name": "search-availability", "objective": 99.5, "sli": {"kind": "ratio", "good": "search_ok_total", "total": "search_total"}}"#;
+    post_json(&server.url, &token, &format!("/api/v1/services/{service}/slos"), slo);
+    let listed = stdout(&with(&["slo", "list", &service]));
+    assert!(
+        listed.contains("search-availability") && listed.contains("99.5%") && listed.contains("28 days"),
+        "{listed}"
+    );
+    let rules = stdout(&with(&["slo", "rules", &service]));
+    assert!(
+        rules.contains("alert: \"SloErrorBudgetBurnFast\"") && rules.contains("search_ok_total[5m]"),
+        "{rules}"
+    );
+
+    let open = with(&["slo", "gate", &service, "--deploy", "v7"]);
+    assert!(open.status.success() && stdout(&open).contains("Deploy may proceed"), "{}", stderr(&open));
+    post_json(
+        &server.url,
+        &token,
+        &format!("/api/v1/services/{service}/ops-mode"),
+        r#"{"reason": "too many pages"}"#,
+    );
+    let frozen = with(&["slo", "gate", &service, "--deploy", "v7"]);
+    assert!(!frozen.status.success(), "a freeze fails the CI step");
+    assert!(
+        stderr(&frozen).contains("change freeze") && stderr(&frozen).contains("Ops Lead"),
+        "{}",
+        stderr(&frozen)
+    );
+    post_json(
+        &server.url,
+        &token,
+        &format!("/api/v1/services/{service}/deploy-exceptions"),
+        r#"{"deploy": "v7", "reason": "the fix"}"#,
+    );
+    assert!(with(&["slo", "gate", &service, "--deploy", "v7"]).status.success(), "the granted deploy goes");
+}
