@@ -35,6 +35,16 @@ pub enum BudgetSource {
     Unavailable,
 }
 
+impl BudgetSource {
+    pub fn label(self) -> &'static str {
+        match self {
+            BudgetSource::Prometheus => "from Prometheus",
+            BudgetSource::PostedCounts => "from posted counts",
+            BudgetSource::Unavailable => "Prometheus did not answer",
+        }
+    }
+}
+
 /// An SLO as its service shows it: the objective in force (reduced during ops mode) and the
 /// normal one, and the budget left over its window.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -18,6 +18,7 @@ mod service_alerts;
 mod services;
 mod session;
 mod settings;
+mod slos;
 mod status;
 mod teams;
 mod users;
@@ -64,6 +65,7 @@ pub fn router() -> Router<AppState> {
         .merge(postmortems::router())
         .merge(reading_club::router())
         .merge(status::router())
+        .merge(slos::router())
 }
 
 /// A signed-in person; anyone else is sent to the sign-in page and brought back afterwards.

@@ -435,7 +435,7 @@ struct OverrideForm {
 }
 
 /// A `datetime-local` value read in the reader's zone.
-fn local_instant(field: &str, text: &str, zone: &TimeZone) -> Result<Timestamp, Invalid> {
+pub(super) fn local_instant(field: &str, text: &str, zone: &TimeZone) -> Result<Timestamp, Invalid> {
     text.trim()
         .parse::<jiff::civil::DateTime>()
         .ok()

@@ -208,3 +208,71 @@ async fn generated_rules_pass_promtool_and_a_fast_burn_pages() {
     std::fs::write(folder.path().join("wrong.yml"), burn_test(0, &page)).expect("write the test");
     assert!(!run(&["test", "rules", "wrong.yml"]).status.success(), "a healthy service does not page");
 }
+
+#[tokio::test]
+async fn the_reliability_page_adds_slos_and_runs_ops_mode_without_javascript() {
+    let app = TestApp::spawn().await;
+    let ada = app.person("Ada", Role::Responder).await;
+    let (service, slo) = checkout_with_slo(&app, &ada).await;
+    let page = format!("/services/{service}/reliability");
+    let browser = app.sign_in(&ada.email).await;
+    let shown = browser.get(&page).await.text;
+    assert!(shown.contains("checkout-availability") && shown.contains("Deploys may proceed"), "{shown}");
+
+    let latency = [
+        ("name", "checkout-latency"),
+        ("kind", "latency"),
+        ("histogram", "http_request_duration_seconds"),
+        ("selector", "job=\"checkout\""),
+        ("threshold_seconds", "0.3"),
+        ("objective", "99"),
+    ];
+    let added = browser.submit(&page, &format!("/services/{service}/slos"), &latency).await;
+    assert_eq!(
+        added.location.as_deref(),
+        Some(format!("{page}?done=slo-created").as_str()),
+        "{}",
+        added.text
+    );
+    let bad = browser
+        .submit(
+            &page,
+            &format!("/services/{service}/slos"),
+            &[("name", "x"), ("good", "a"), ("total", "b"), ("objective", "100")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("must be a percentage above 50 and below 100"), "{}", bad.text);
+
+    let reduced = format!("reduced_{slo}");
+    let late = [("reason", "budget spent"), ("expected_end", "2020-01-01T09:00")];
+    let refused = browser.submit(&page, &format!("/services/{service}/ops-mode"), &late).await;
+    assert!(refused.text.contains("must be in the future"), "{}", refused.text);
+    let enter =
+        [("reason", "budget spent"), ("expected_end", "2026-12-24T09:00"), (reduced.as_str(), "99.5")];
+    let entered = browser.submit(&page, &format!("/services/{service}/ops-mode"), &enter).await;
+    assert_eq!(
+        entered.location.as_deref(),
+        Some(format!("{page}?done=ops-mode-entered").as_str()),
+        "{}",
+        entered.text
+    );
+    let frozen = browser.get(&page).await.text;
+    assert!(
+        frozen.contains("locked")
+            && frozen.contains("normally 99.9%")
+            && frozen.contains("2026-12-24 09:00 GMT"),
+        "{frozen}"
+    );
+    browser
+        .submit(
+            &page,
+            &format!("/services/{service}/deploy-exceptions"),
+            &[("deploy", "v9"), ("reason", "the fix")],
+        )
+        .await;
+    assert_eq!(gate(&app, &service, "v9", &ada.token).await.0, StatusCode::OK);
+    let left = browser.submit(&page, &format!("/services/{service}/ops-mode/leave"), &[]).await;
+    assert_eq!(left.location.as_deref(), Some(format!("{page}?done=ops-mode-left").as_str()));
+    assert!(browser.get(&page).await.text.contains("Deploys may proceed"));
+}
