@@ -276,3 +276,101 @@ async fn the_reliability_page_adds_slos_and_runs_ops_mode_without_javascript() {
     assert_eq!(left.location.as_deref(), Some(format!("{page}?done=ops-mode-left").as_str()));
     assert!(browser.get(&page).await.text.contains("Deploys may proceed"));
 }
+
+/// A `/metrics` endpoint whose checkout counters grow by 1,000 requests a second, 1 % failing.
+async fn checkout_metrics() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let address = listener.local_addr().expect("address").to_string();
+    let started = std::time::Instant::now();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request).await;
+            let total = started.elapsed().as_millis();
+            let bad = total / 100;
+            let body = format!(
+                "# TYPE http_requests_total counter\nhttp_requests_total{{job=\"checkout\",code=\"200\"}} {}\nhttp_requests_total{{job=\"checkout\",code=\"500\"}} {bad}\n",
+                total - bad
+            );
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(reply.as_bytes()).await;
+        }
+    });
+    address
+}
+
+/// A Prometheus server that ends with the test.
+struct Prometheus(std::process::Child);
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_error_budget_is_read_from_a_real_prometheus_evaluating_the_generated_rules() {
+    let Some(binary) = find_program("prometheus", &["/usr/bin/prometheus"]) else {
+        skip_or_fail("SLO budgets from Prometheus", "install the prometheus package");
+        return;
+    };
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+    let prometheus_url = format!("http://127.0.0.1:{port}");
+    let url = prometheus_url.clone();
+    let app = TestApp::spawn_with(muster_store::testing::TestDatabase::sqlite(), |config| {
+        config.prometheus_url = Some(url);
+    })
+    .await;
+    let ada = app.person("Ada", Role::Responder).await;
+    let (service, _) = checkout_with_slo(&app, &ada).await;
+    let slos_path = format!("/api/v1/services/{service}/slos");
+    let before = app.get(&slos_path, &ada.token).await.body;
+    assert_eq!(
+        (before[0]["budget_source"].clone(), before[0]["budget"].clone()),
+        (json!("unavailable"), Value::Null)
+    );
+
+    let folder = tempfile::tempdir().expect("a folder");
+    let rules =
+        app.api(Method::GET, &format!("/api/v1/services/{service}/slo-rules"), Some(&ada.token), None).await;
+    std::fs::write(folder.path().join("rules.yml"), rules.body.as_str().expect("YAML"))
+        .expect("write the rules");
+    let target = checkout_metrics().await;
+    let config = format!(
+        "global: {{scrape_interval: 1s, evaluation_interval: 1s}}\nrule_files: [rules.yml]\nscrape_configs:\n  - job_name: scraper\n    honor_labels: true\n    static_configs: [{{targets: ['{target}']}}]\n"
+    );
+    std::fs::write(folder.path().join("prometheus.yml"), config).expect("write the configuration");
+    let data = folder.path().join("data");
+    let _prometheus = Prometheus(
+        std::process::Command::new(binary)
+            .current_dir(folder.path())
+            .arg("--config.file=prometheus.yml")
+            .arg(format!("--storage.tsdb.path={}", data.display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("prometheus starts"),
+    );
+    // Prometheus runs on the wall clock: wait for it to scrape twice and evaluate the rules.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let slos = loop {
+        let slos = app.get(&slos_path, &ada.token).await.body;
+        if slos[0]["budget_source"] == "prometheus" {
+            break slos;
+        }
+        assert!(std::time::Instant::now() < deadline, "Prometheus never recorded the error ratio: {slos}");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
+    let remaining = slos[0]["budget"]["remaining"].as_f64().expect("a budget");
+    // 1 % failing against an allowance of 0.1 %: the budget is spent ten times over.
+    assert!((-9.5..=-8.5).contains(&remaining), "{slos}");
+    let proposal = app.get(&format!("/api/v1/services/{service}/ops-mode"), &ada.token).await.body;
+    assert!(proposal["proposal"].as_str().unwrap_or("").contains("error budget is exhausted"), "{proposal}");
+}
