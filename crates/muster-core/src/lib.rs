@@ -11,6 +11,7 @@ pub mod escalation;
 pub mod ical;
 pub mod ids;
 pub mod incident;
+pub mod load;
 pub mod notify;
 pub mod page;
 pub mod postmortem;

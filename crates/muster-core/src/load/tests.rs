@@ -1,0 +1,105 @@
+use jiff::{Timestamp, tz::TimeZone};
+
+use super::*;
+use crate::ids::UserId;
+
+fn t(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn incident(number: i64, declared: &str, resolved: Option<&str>) -> IncidentWork {
+    IncidentWork { number, declared_at: t(declared), resolved_at: resolved.map(t) }
+}
+
+/// Ada, in London, on call for a day shift and the night after it, with pages, tickets and three
+/// incidents: the figures a reader would count by hand.
+#[test]
+fn a_hand_built_history_gives_the_expected_load_per_shift_and_person() {
+    let ada = UserId("ada".into());
+    let london = TimeZone::get("Europe/London").unwrap();
+    let pages = [
+        "2026-11-23T09:30:00Z",
+        "2026-11-23T09:30:30Z", // the same interruption as the one before
+        "2026-11-23T18:00:00Z",
+        "2026-11-23T20:30:00Z",
+        "2026-11-23T22:30:00Z", // the night shift's
+        "2026-11-23T23:00:00Z",
+        "2026-11-24T03:00:00Z",
+    ]
+    .map(t);
+    let tickets = ["2026-11-23T11:00:00Z", "2026-11-23T16:00:00Z"].map(t);
+    let incidents = [
+        incident(1, "2026-11-23T10:00:00Z", Some("2026-11-23T11:00:00Z")), // counts 6 hours
+        incident(2, "2026-11-23T15:00:00Z", Some("2026-11-23T23:00:00Z")), // measured 8 hours
+        incident(3, "2026-11-23T19:00:00Z", None),                         // open: 14 hours so far
+    ];
+    let now = t("2026-11-24T09:00:00Z");
+    let policy = LoadPolicy::default();
+    let day = shift_load(
+        &ada,
+        (t("2026-11-23T09:00:00Z"), t("2026-11-23T21:00:00Z")),
+        &london,
+        Work { pages: &pages, tickets: &tickets, incidents: &incidents },
+        now,
+        &policy,
+    );
+    assert_eq!(
+        (day.pages, day.interruptions, day.off_hours_pages, day.night_pages, day.tickets),
+        (4, 3, 2, 0, 2)
+    );
+    assert_eq!((day.incidents.clone(), day.incident_minutes), (vec![1, 2, 3], 360 + 480 + 840));
+    assert_eq!((day.incident_budget, day.over_budget), (2.0, true), "three incidents in twelve hours");
+    let night = shift_load(
+        &ada,
+        (t("2026-11-23T21:00:00Z"), t("2026-11-24T09:00:00Z")),
+        &london,
+        Work { pages: &pages, tickets: &tickets, incidents: &incidents },
+        now,
+        &policy,
+    );
+    assert_eq!(
+        (night.pages, night.interruptions, night.off_hours_pages, night.night_pages, night.tickets),
+        (3, 3, 3, 3, 0)
+    );
+    assert!(night.incidents.is_empty() && !night.over_budget);
+    let short = shift_load(
+        &ada,
+        (t("2026-11-23T09:00:00Z"), t("2026-11-23T15:00:00Z")),
+        &london,
+        Work { incidents: &incidents[..1], ..Work::default() },
+        now,
+        &policy,
+    );
+    assert_eq!((short.incident_budget, short.over_budget), (1.0, false), "one incident fits six hours");
+
+    let totals = per_person(&[day, night, short]);
+    assert_eq!(totals.len(), 1);
+    let ada_total = &totals[0];
+    assert_eq!(
+        (ada_total.shifts, ada_total.pages, ada_total.incidents, ada_total.shifts_over_budget),
+        (3, 7, 4, 1)
+    );
+    assert_eq!(ada_total.on_call_hours, 30.0);
+    assert_eq!(ada_total.quiet_shifts, 0);
+}
+
+#[test]
+fn working_hours_and_nights_are_the_person_s_own() {
+    let policy = LoadPolicy::default();
+    let new_york = TimeZone::get("America/New_York").unwrap();
+    let london = TimeZone::get("Europe/London").unwrap();
+    let cases = [
+        ("2026-11-23T14:00:00Z", &new_york, false, false), // 09:00 in New York, a Monday
+        ("2026-11-23T13:30:00Z", &new_york, true, false),  // 08:30
+        ("2026-11-28T10:00:00Z", &london, true, false),    // a Saturday morning
+        ("2026-11-24T06:59:00Z", &london, true, true),     // still night
+        ("2026-11-24T07:00:00Z", &london, true, false),    // morning, before work
+    ];
+    for (at, zone, off_hours, night) in cases {
+        assert_eq!(
+            (is_off_hours(t(at), zone, &policy), is_night(t(at), zone, &policy)),
+            (off_hours, night),
+            "{at}"
+        );
+    }
+}
