@@ -54,6 +54,10 @@ postmortem_due_working_days = 5
 # Where Muster reads each SLO's error budget (the recorded error ratio over its window, from the
 # rules `muster slo rules` generates). Without it, budgets come from SLI counts posted to Muster.
 # prometheus_url = "http://127.0.0.1:9090"
+
+# The load budget: how many incidents a 12-hour on-call shift can absorb (pro rata for other
+# lengths). Shifts over it are flagged in the load report.
+load_incidents_per_12_hours = 2
 "#;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -79,6 +83,7 @@ pub struct Config {
     pub postmortem_lengthy_minutes: u32,
     pub postmortem_due_working_days: u32,
     pub prometheus_url: Option<String>,
+    pub load_incidents_per_12_hours: u32,
 }
 
 impl Default for Config {
@@ -96,6 +101,7 @@ impl Default for Config {
             postmortem_lengthy_minutes: 240,
             postmortem_due_working_days: 5,
             prometheus_url: None,
+            load_incidents_per_12_hours: 2,
         }
     }
 }
@@ -116,6 +122,7 @@ impl fmt::Debug for Config {
             .field("postmortem_lengthy_minutes", &self.postmortem_lengthy_minutes)
             .field("postmortem_due_working_days", &self.postmortem_due_working_days)
             .field("prometheus_url", &self.prometheus_url.as_deref().map(redact_url_password))
+            .field("load_incidents_per_12_hours", &self.load_incidents_per_12_hours)
             .finish()
     }
 }
@@ -236,6 +243,13 @@ impl Config {
         }
         if let Some(url) = env("MUSTER_PROMETHEUS_URL") {
             config.prometheus_url = Some(url);
+        }
+        if let Some(count) = env("MUSTER_LOAD_INCIDENTS_PER_12_HOURS") {
+            config.load_incidents_per_12_hours =
+                count.parse().ok().filter(|c| (1..=24).contains(c)).ok_or(ConfigError::Environment {
+                    variable: "MUSTER_LOAD_INCIDENTS_PER_12_HOURS",
+                    message: format!("{count:?} is not a number of incidents between 1 and 24"),
+                })?;
         }
         config.validate()?;
         Ok(config)

@@ -33,6 +33,7 @@ pub mod postmortems;
 pub mod reading_club;
 pub mod relay;
 pub mod reminders;
+pub mod reports;
 pub mod schedules;
 pub mod secrets;
 pub mod slos;

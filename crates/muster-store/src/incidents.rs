@@ -838,6 +838,23 @@ impl Store {
         Ok(Person { id: user.id, name: user.name })
     }
 
+    /// Incidents declared from `from` until `until`, oldest first, for the load reports.
+    pub async fn incidents_declared_between(
+        &self,
+        from: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<Incident>, StoreError> {
+        let mut conn = self.reader.acquire().await?;
+        let found: Vec<IncidentRow> = sqlx::query_as::<Any, IncidentRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE declared_at >= $1 AND declared_at < $2 ORDER BY declared_at, id"
+        )))
+        .bind(rows::millis(from))
+        .bind(rows::millis(until))
+        .fetch_all(&mut *conn)
+        .await?;
+        assemble(&mut conn, self.backend, found).await
+    }
+
     /// Open incidents whose stakeholders expect an update (due or not), for the reminder job.
     pub async fn incidents_awaiting_updates(&self) -> Result<Vec<Incident>, StoreError> {
         let mut conn = self.reader.acquire().await?;

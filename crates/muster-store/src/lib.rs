@@ -16,6 +16,7 @@ mod handoffs;
 mod incidents;
 mod ingest;
 mod lease;
+mod load;
 mod notifications;
 mod pages;
 mod playbooks;

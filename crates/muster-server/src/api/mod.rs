@@ -10,6 +10,7 @@ mod incidents;
 mod paging;
 mod postmortems;
 mod reading_club;
+mod reports;
 mod schedules;
 mod services;
 mod slos;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(postmortems::router())
         .merge(reading_club::router())
         .merge(slos::router())
+        .merge(reports::router())
 }
 
 /// The OpenAPI document, for signed-in callers (the docs page sends the session cookie).
@@ -100,6 +102,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         reading_club::reading_list, reading_club::add_to_reading_list, reading_club::remove_from_reading_list,
         reading_club::sessions, reading_club::record_session, slos::list, slos::create, slos::remove,
         slos::post_counts, slos::rules, slos::ops_mode, slos::enter, slos::leave, slos::grant_exception, slos::gate,
+        reports::load, reports::mark_ticket_work,
         events::stream,
     ),
     components(schemas(crate::error::ErrorBody, events::ChangeEvent)),
@@ -118,6 +121,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         (name = "incidents", description = "Incidents: declaration, command roles with accepted hand-offs, the investigation, the document, the timeline and stakeholder updates"),
         (name = "postmortems", description = "Postmortems: drafts from incidents, the blameless check, review and publish, action items, export and search"),
         (name = "slos", description = "SLOs, their Prometheus rules and error budgets, ops mode and the deploy gate"),
+        (name = "reports", description = "Operational load per shift and per person, and ticket work"),
         (name = "reading club", description = "Promotion of published postmortems: the postmortem of the month, the reading list and review sessions"),
         (name = "events", description = "Live change events over server-sent events"),
     )

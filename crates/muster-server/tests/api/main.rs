@@ -19,6 +19,7 @@ mod postgres;
 mod postmortems;
 mod probes;
 mod receiver;
+mod reports;
 mod schedules;
 mod slos;
 mod ui;

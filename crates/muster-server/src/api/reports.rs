@@ -1,0 +1,76 @@
+//! `/api/v1/reports/…`: the load report of a schedule (JSON or CSV), and marking alerts as ticket
+//! work, which the report counts.
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use muster_core::ids::AlertId;
+use serde::Deserialize;
+
+use crate::{
+    auth::Caller,
+    error::{ApiError, ApiResult},
+    json::ApiQuery,
+    reports::{self, LoadReport},
+    state::AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/reports/load", get(load))
+        .route("/api/v1/alerts/{id}/ticket-work", post(mark_ticket_work))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LoadQuery {
+    /// The schedule whose shifts are measured.
+    pub schedule: String,
+    /// RFC 3339; 28 days before `until` by default.
+    pub from: Option<String>,
+    /// RFC 3339; now by default.
+    pub until: Option<String>,
+    /// `json` (the default) or `csv`: one row per shift.
+    pub format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/load", tag = "reports", params(LoadQuery),
+    description = "Operational load per shift of a schedule (pages, interruptions, off-hours and night pages, tickets, incidents against the budget) and per person.",
+    responses((status = 200, body = LoadReport), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn load(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<LoadQuery>,
+) -> ApiResult<Response> {
+    let window = reports::window(&state, q.from.as_deref(), q.until.as_deref())?;
+    let report = reports::load(&state, &caller, &q.schedule, window).await?;
+    match q.format.as_deref().map(str::trim) {
+        None | Some("") | Some("json") => Ok(Json(report).into_response()),
+        Some("csv") => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"load.csv\""),
+            ],
+            reports::shifts_csv(&report),
+        )
+            .into_response()),
+        Some(_) => Err(ApiError::field("format", "must be json or csv")),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/ticket-work", tag = "reports", params(("id" = String, Path)),
+    description = "Marks the alert as ticket work you handled; the load report counts it in your shift.",
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn mark_ticket_work(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    caller.require(muster_core::authz::Permission::RespondToAlerts, "mark ticket work")?;
+    state.store.mark_ticket_work(&AlertId(id), &caller.user.id, state.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

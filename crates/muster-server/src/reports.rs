@@ -1,0 +1,212 @@
+//! The load report of a schedule: every shift that began in the window (cut at now, so a shift
+//! under way counts what happened so far) with its pages, interruptions, off-hours and night
+//! pages, tickets and incidents against the budget, and each person's totals. Shared by the API,
+//! the web UI and the command line, and written as CSV for spreadsheets.
+
+use jiff::{SignedDuration, Timestamp, tz::TimeZone};
+use muster_core::{
+    authz::Permission,
+    ids::{ScheduleId, UserId},
+    incident::Incident,
+    load::{IncidentWork, LoadPolicy, PersonLoad, ShiftLoad, Work, per_person, shift_load},
+};
+use serde::Serialize;
+
+use crate::{
+    auth::Caller,
+    error::{ApiError, ApiResult},
+    state::AppState,
+};
+
+/// The longest window a report covers.
+const MAX_DAYS: i64 = 366;
+/// The window when none is named.
+const DEFAULT_DAYS: i64 = 28;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NamedShift {
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub load: ShiftLoad,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NamedPerson {
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub load: PersonLoad,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LoadReport {
+    pub schedule_id: ScheduleId,
+    pub schedule_name: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub from: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub until: Timestamp,
+    pub incidents_per_12_hours: f64,
+    pub shifts: Vec<NamedShift>,
+    pub people: Vec<NamedPerson>,
+}
+
+impl LoadReport {
+    pub fn shifts_over_budget(&self) -> usize {
+        self.shifts.iter().filter(|s| s.load.over_budget).count()
+    }
+}
+
+/// The load policy from the configuration.
+pub fn policy(state: &AppState) -> LoadPolicy {
+    LoadPolicy {
+        incidents_per_12_hours: f64::from(state.config.load_incidents_per_12_hours),
+        ..LoadPolicy::default()
+    }
+}
+
+/// Everyone who took part in an incident: who declared it and its command.
+fn participants(incident: &Incident) -> Vec<&UserId> {
+    let command = &incident.command;
+    let mut people: Vec<&UserId> = vec![&incident.declared_by.id, &command.commander.id];
+    people.extend(
+        command
+            .comms_lead
+            .iter()
+            .chain(command.ops_lead.iter())
+            .chain(command.investigators.iter())
+            .map(|p| &p.id),
+    );
+    people.sort();
+    people.dedup();
+    people
+}
+
+/// `from` and `until` as given (RFC 3339), by default the last 28 days until now.
+pub fn window(
+    state: &AppState,
+    from: Option<&str>,
+    until: Option<&str>,
+) -> ApiResult<(Timestamp, Timestamp)> {
+    let parse = |field: &'static str, text: Option<&str>| {
+        text.map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                t.parse::<Timestamp>()
+                    .map_err(|_| ApiError::field(field, "must be a time such as 2026-11-01T00:00:00Z"))
+            })
+            .transpose()
+    };
+    let until = parse("until", until)?.unwrap_or(state.now());
+    let from = parse("from", from)?.unwrap_or(until - SignedDuration::from_hours(24 * DEFAULT_DAYS));
+    if from >= until {
+        return Err(ApiError::field("from", "must be before until"));
+    }
+    if until.duration_since(from) > SignedDuration::from_hours(24 * MAX_DAYS) {
+        return Err(ApiError::field("from", format!("a report covers at most {MAX_DAYS} days")));
+    }
+    Ok((from, until))
+}
+
+pub async fn load(
+    state: &AppState,
+    caller: &Caller,
+    schedule: &str,
+    (from, until): (Timestamp, Timestamp),
+) -> ApiResult<LoadReport> {
+    caller.require(Permission::ReadAlerts, "read load reports")?;
+    let schedule = state.store.get_schedule(&ScheduleId(schedule.to_owned())).await?;
+    let now = state.now();
+    let pages = state.store.pages_received(from, until.min(now)).await?;
+    let tickets = state.store.ticket_work(from, until.min(now)).await?;
+    let incidents = state.store.incidents_declared_between(from, until.min(now)).await?;
+    let policy = policy(state);
+    let mut shifts = Vec::new();
+    let mut names: Vec<(UserId, String, TimeZone)> = Vec::new();
+    for shift in schedule.layers.shifts(from, until) {
+        if shift.start >= now {
+            continue;
+        }
+        if !names.iter().any(|(id, _, _)| *id == shift.person) {
+            let user = state.store.get_user(&shift.person).await?;
+            let zone = TimeZone::get(&user.time_zone).unwrap_or(TimeZone::UTC);
+            names.push((user.id, user.name, zone));
+        }
+        let (_, name, zone) =
+            names.iter().find(|(id, _, _)| *id == shift.person).ok_or(ApiError::Internal)?;
+        let mine = |list: &[(UserId, Timestamp)]| -> Vec<Timestamp> {
+            list.iter().filter(|(who, _)| *who == shift.person).map(|(_, at)| *at).collect()
+        };
+        let (paged, ticketed) = (mine(&pages), mine(&tickets));
+        let worked: Vec<IncidentWork> = incidents
+            .iter()
+            .filter(|i| participants(i).contains(&&shift.person))
+            .map(|i| IncidentWork {
+                number: i.number,
+                declared_at: i.declared_at,
+                resolved_at: i.resolved_at,
+            })
+            .collect();
+        let work = Work { pages: &paged, tickets: &ticketed, incidents: &worked };
+        let load = shift_load(&shift.person, (shift.start, shift.end.min(now)), zone, work, now, &policy);
+        shifts.push(NamedShift { load, name: name.clone() });
+    }
+    let loads: Vec<ShiftLoad> = shifts.iter().map(|s| s.load.clone()).collect();
+    let people = per_person(&loads)
+        .into_iter()
+        .map(|load| {
+            let name = names
+                .iter()
+                .find(|(id, _, _)| Some(id) == load.person.as_ref())
+                .map(|(_, n, _)| n.clone())
+                .unwrap_or_default();
+            NamedPerson { load, name }
+        })
+        .collect();
+    Ok(LoadReport {
+        schedule_id: schedule.id,
+        schedule_name: schedule.name,
+        from,
+        until,
+        incidents_per_12_hours: policy.incidents_per_12_hours,
+        shifts,
+        people,
+    })
+}
+
+/// A CSV field, quoted when it must be (RFC 4180).
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The report's shifts as CSV, one row per shift.
+pub fn shifts_csv(report: &LoadReport) -> String {
+    let mut out = String::from(
+        "person,start,end,pages,interruptions,off_hours_pages,night_pages,tickets,incidents,incident_minutes,incident_budget,over_budget\n",
+    );
+    for shift in &report.shifts {
+        let l = &shift.load;
+        let incidents = l.incidents.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" ");
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            csv_field(&shift.name),
+            l.start,
+            l.end,
+            l.pages,
+            l.interruptions,
+            l.off_hours_pages,
+            l.night_pages,
+            l.tickets,
+            csv_field(&incidents),
+            l.incident_minutes,
+            l.incident_budget,
+            l.over_budget
+        ));
+    }
+    out
+}

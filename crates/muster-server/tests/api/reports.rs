@@ -1,0 +1,84 @@
+//! The load report over the API: pages, interruptions, tickets and incidents counted in the shift
+//! of the person on call, against the budget, as JSON and CSV.
+
+use jiff::SignedDuration;
+use muster_core::user::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::{helpers::TestApp, receiver::Receiver};
+
+#[tokio::test]
+async fn a_shift_counts_its_pages_interruptions_tickets_and_incidents_against_the_budget() {
+    let app = TestApp::spawn().await;
+    let receiver = Receiver::start(0).await;
+    let grace = app.person("Grace", Role::Responder).await;
+    app.reachable_by_webhook(&grace, &receiver, "/grace").await;
+    let monitor = app.monitored_service("Checkout", "generic").await;
+    let tiers = json!({"template": "tiers", "name": "Checkout", "time_zone": "Europe/London", "start": "2026-11-23",
+        "participants": [grace.id], "secondary": [grace.id], "tickets": [grace.id], "service_id": monitor.service_id});
+    let created = app.post("/api/v1/schedules/from-template", &app.admin_token, tiers).await;
+    let primary = created.body[0]["id"].as_str().expect("the primary schedule").to_owned();
+    let policy = json!({"name": "Checkout", "steps": [{"escalate_after_minutes": 10, "targets": [{"kind": "tier", "tier": "primary"}]}]});
+    let policy = app.post("/api/v1/escalation-policies", &app.admin_token, policy).await;
+    let escalation = json!({"escalation_policy_id": policy.body["id"]});
+    let path = format!("/api/v1/services/{}/escalation", monitor.service_id);
+    app.api(Method::PUT, &path, Some(&app.admin_token), Some(escalation)).await;
+
+    // 09:00 two pages half a minute apart: one interruption.
+    app.trigger(&monitor, "Checkout 5xx").await;
+    app.escalate().await;
+    app.advance(SignedDuration::from_secs(30));
+    let disk = app.trigger(&monitor, "Disk 91% full").await;
+    app.escalate().await;
+    // 10:00 the disk alert is handled as a ticket; three incidents follow.
+    app.advance(SignedDuration::from_mins(59) + SignedDuration::from_secs(30));
+    let marked = app.post(&format!("/api/v1/alerts/{disk}/ticket-work"), &grace.token, json!({})).await;
+    assert_eq!(marked.status, StatusCode::NO_CONTENT, "{marked:?}");
+    for title in ["Checkout failing", "Search slow", "Login loop"] {
+        let report = json!({"title": title, "severity": "sev3", "problem_report": {"expected": "ok", "actual": "not"}});
+        assert_eq!(app.post("/api/v1/incidents", &grace.token, report).await.status, StatusCode::CREATED);
+        app.advance(SignedDuration::from_hours(1));
+    }
+    let query = format!(
+        "/api/v1/reports/load?schedule={primary}&from=2026-11-23T00:00:00Z&until=2026-11-24T00:00:00Z"
+    );
+    let report = app.get(&query, &app.admin_token).await;
+    assert_eq!(report.status, StatusCode::OK, "{report:?}");
+    let shift = &report.body["shifts"][0];
+    assert_eq!(shift["name"], "Grace");
+    assert_eq!(
+        (shift["pages"].clone(), shift["interruptions"].clone(), shift["tickets"].clone()),
+        (json!(2), json!(1), json!(1))
+    );
+    assert_eq!(shift["incidents"], json!([1, 2, 3]));
+    // The office-hours shift began at 09:00 and is cut at now, 13:00: four hours absorb 0.67
+    // incidents; each open incident counts its six hours.
+    assert_eq!(
+        (shift["start"].clone(), shift["end"].clone()),
+        (json!("2026-11-23T09:00:00Z"), json!("2026-11-23T13:00:00Z"))
+    );
+    assert_eq!(
+        (shift["incident_budget"].clone(), shift["incident_minutes"].clone()),
+        (json!(0.67), json!(1080))
+    );
+    assert_eq!(shift["over_budget"], true, "{shift}");
+    let person = &report.body["people"][0];
+    assert_eq!((person["name"].clone(), person["shifts_over_budget"].clone()), (json!("Grace"), json!(1)));
+
+    let csv = app.api(Method::GET, &format!("{query}&format=csv"), Some(&app.admin_token), None).await;
+    let csv = csv.body.as_str().unwrap_or("").to_owned();
+    assert!(csv.starts_with("person,start,end,pages,interruptions") && csv.contains("Grace,"), "{csv}");
+    assert!(csv.contains(",2,1,") && csv.contains(",1 2 3,") && csv.trim_end().ends_with("true"), "{csv}");
+    let wrong = app.get(&format!("{query}&format=xml"), &app.admin_token).await;
+    assert_eq!(wrong.fields(), ["format"]);
+    let backwards = app
+        .get(
+            &format!(
+                "/api/v1/reports/load?schedule={primary}&from=2026-11-24T00:00:00Z&until=2026-11-23T00:00:00Z"
+            ),
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(backwards.fields(), ["from"]);
+}
