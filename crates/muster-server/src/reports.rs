@@ -175,6 +175,13 @@ pub async fn load(
     })
 }
 
+/// Marks an alert as ticket work the caller handled; their shift's load counts it.
+pub async fn mark_ticket_work(state: &AppState, caller: &Caller, alert: &str) -> ApiResult<()> {
+    caller.require(Permission::RespondToAlerts, "mark ticket work")?;
+    let alert = muster_core::ids::AlertId(alert.to_owned());
+    Ok(state.store.mark_ticket_work(&alert, &caller.user.id, state.now()).await?)
+}
+
 /// A CSV field, quoted when it must be (RFC 4180).
 fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {

@@ -8,7 +8,6 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use muster_core::ids::AlertId;
 use serde::Deserialize;
 
 use crate::{
@@ -70,7 +69,6 @@ pub async fn mark_ticket_work(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    caller.require(muster_core::authz::Permission::RespondToAlerts, "mark ticket work")?;
-    state.store.mark_ticket_work(&AlertId(id), &caller.user.id, state.now()).await?;
+    reports::mark_ticket_work(&state, &caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/alerts/{id}", get(show))
         .route("/alerts/{id}/acknowledge", post(acknowledge))
         .route("/alerts/{id}/resolve", post(resolve))
+        .route("/alerts/{id}/ticket-work", post(mark_ticket_work))
         .route("/alerts/{id}/notes", post(add_note))
         .route("/alerts/{id}/incident", post(link_to_incident))
 }
@@ -232,6 +233,15 @@ async fn resolve(
     let id = AlertId(id);
     alerts::act(&state, &caller, &id, AlertAction::Resolve).await?;
     Ok(see_other(&format!("/alerts/{id}"), "alert-resolved"))
+}
+
+async fn mark_ticket_work(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { caller, .. }: CsrfForm<NoFields>,
+) -> UiResult {
+    crate::reports::mark_ticket_work(&state, &caller, &id).await?;
+    Ok(see_other(&format!("/alerts/{id}"), "ticket-work-marked"))
 }
 
 #[derive(Debug, Deserialize)]

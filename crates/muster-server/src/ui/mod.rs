@@ -12,6 +12,7 @@ mod layout;
 mod notifications;
 mod postmortems;
 mod reading_club;
+mod reports;
 mod respond;
 mod schedules;
 mod service_alerts;
@@ -66,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .merge(reading_club::router())
         .merge(status::router())
         .merge(slos::router())
+        .merge(reports::router())
 }
 
 /// A signed-in person; anyone else is sent to the sign-in page and brought back afterwards.

@@ -72,6 +72,20 @@ async fn a_shift_counts_its_pages_interruptions_tickets_and_incidents_against_th
     assert!(csv.contains(",2,1,") && csv.contains(",1 2 3,") && csv.trim_end().ends_with("true"), "{csv}");
     let wrong = app.get(&format!("{query}&format=xml"), &app.admin_token).await;
     assert_eq!(wrong.fields(), ["format"]);
+    let browser = app.sign_in(&grace.email).await;
+    let page =
+        browser.get(&format!("/reports/load?schedule={primary}&from=2026-11-23&until=2026-11-23")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("Checkout primary: 1 shifts, 1 over budget"), "{}", page.text);
+    assert!(
+        page.text.contains("<svg") && page.text.contains("#c0392b"),
+        "the over-budget shift is drawn red"
+    );
+    assert!(page.text.contains("format=csv"), "the CSV is linked");
+    let bad_day = browser.get(&format!("/reports/load?schedule={primary}&from=someday")).await;
+    assert_eq!(bad_day.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let alert_page = browser.get(&format!("/alerts/{disk}")).await.text;
+    assert!(alert_page.contains("Handled as ticket work"));
     let backwards = app
         .get(
             &format!(

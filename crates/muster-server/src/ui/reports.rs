@@ -1,0 +1,172 @@
+//! The load report page: pick a schedule and a window; every shift with its pages, interruptions,
+//! off-hours and night pages, tickets and incidents, those over budget flagged, each person's
+//! totals, a chart of incidents per shift against the budget (SVG drawn here, no script), and
+//! the CSV of the same table.
+
+use axum::{
+    Router,
+    extract::{Query, State},
+    routing::get,
+};
+use jiff::Timestamp;
+use muster_core::{FieldError, page::Page, schedule::Schedule};
+use serde::Deserialize;
+
+use super::{Layout, SignedIn, UiResult, form_errors, form_status, non_empty, query_string, render};
+use crate::{
+    error::ApiError,
+    reports::{self, LoadReport},
+    state::AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/reports/load", get(load))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct LoadFilters {
+    #[serde(default)]
+    schedule: String,
+    /// `YYYY-MM-DD` in the reader's zone, inclusive.
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    until: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "report_load.html")]
+struct LoadPage {
+    layout: Layout,
+    schedules: Vec<Schedule>,
+    filters: LoadFilters,
+    report: Option<LoadReport>,
+    chart: String,
+    csv_url: String,
+    errors: Vec<FieldError>,
+}
+
+impl LoadPage {
+    fn is_schedule(&self, schedule: &Schedule) -> bool {
+        schedule.id.as_str() == self.filters.schedule
+    }
+
+    fn hours(&self, minutes: &i64) -> String {
+        format!("{:.1}", *minutes as f64 / 60.0)
+    }
+}
+
+/// A day in the reader's zone as the start of that day (or of the next, for `until`).
+fn day_start(
+    field: &str,
+    text: &str,
+    zone: &jiff::tz::TimeZone,
+    next: bool,
+) -> Result<Option<Timestamp>, ApiError> {
+    let Some(text) = non_empty(text) else { return Ok(None) };
+    let mut date: jiff::civil::Date =
+        text.parse().map_err(|_| ApiError::field(field, "must be a date such as 2026-11-23"))?;
+    if next {
+        date = date.tomorrow().map_err(|_| ApiError::field(field, "is out of range"))?;
+    }
+    let at = date.to_zoned_datetime(zone.clone()).map_err(|_| ApiError::field(field, "is out of range"))?;
+    Ok(Some(at.timestamp()))
+}
+
+/// Incidents per shift as bars, red when over budget, with each shift's budget as a tick.
+fn chart(report: &LoadReport) -> String {
+    let shifts = &report.shifts;
+    if shifts.is_empty() {
+        return String::new();
+    }
+    let most = shifts
+        .iter()
+        .map(|s| (s.load.incidents.len() as f64).max(s.load.incident_budget))
+        .fold(1.0_f64, f64::max)
+        .ceil();
+    let (width, height, pad) = (720.0, 200.0, 24.0);
+    let step = (width - pad) / shifts.len() as f64;
+    let bar = (step * 0.7).max(1.0);
+    let y = |value: f64| height - pad - value / most * (height - 2.0 * pad);
+    let mut svg = format!(
+        "<svg role=\"img\" aria-label=\"Incidents per shift against the budget\" viewBox=\"0 0 {width} {height}\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <line x1=\"{pad}\" y1=\"{base}\" x2=\"{width}\" y2=\"{base}\" stroke=\"#888\"/>\
+         <text x=\"0\" y=\"{top}\" font-size=\"11\">{most}</text><text x=\"0\" y=\"{base}\" font-size=\"11\">0</text>",
+        base = y(0.0),
+        top = y(most) + 4.0,
+    );
+    for (index, shift) in shifts.iter().enumerate() {
+        let x = pad + index as f64 * step;
+        let count = shift.load.incidents.len() as f64;
+        let colour = if shift.load.over_budget { "#c0392b" } else { "#2e7d32" };
+        let name = shift.name.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        svg.push_str(&format!(
+            "<rect x=\"{x:.1}\" y=\"{top:.1}\" width=\"{bar:.1}\" height=\"{h:.1}\" fill=\"{colour}\"><title>{name}, {start}: {count} incident(s), budget {budget}</title></rect>\
+             <line x1=\"{x:.1}\" x2=\"{x2:.1}\" y1=\"{by:.1}\" y2=\"{by:.1}\" stroke=\"#1565c0\" stroke-width=\"2\"/>",
+            top = y(count),
+            h = y(0.0) - y(count),
+            start = shift.load.start,
+            budget = shift.load.incident_budget,
+            x2 = x + bar,
+            by = y(shift.load.incident_budget),
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+async fn load(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Query(filters): Query<LoadFilters>,
+) -> UiResult {
+    let schedules = state
+        .store
+        .list_schedules(Page { limit: Page::MAX_LIMIT, offset: 0 })
+        .await
+        .map_err(ApiError::from)?;
+    let zone = caller.time_zone();
+    let mut errors = Vec::new();
+    let mut report = None;
+    if let Some(schedule) = non_empty(&filters.schedule) {
+        let window = day_start("from", &filters.from, &zone, false).and_then(|from| {
+            let until = day_start("until", &filters.until, &zone, true)?;
+            reports::window(
+                &state,
+                from.map(|t| t.to_string()).as_deref(),
+                until.map(|t| t.to_string()).as_deref(),
+            )
+        });
+        match window {
+            Ok(window) => match reports::load(&state, &caller, &schedule, window).await {
+                Ok(found) => report = Some(found),
+                Err(error) => errors = form_errors(error)?,
+            },
+            Err(error) => errors = form_errors(error)?,
+        }
+    }
+    let csv_url = report
+        .as_ref()
+        .map(|r| {
+            format!(
+                "/api/v1/reports/load?{}",
+                query_string(&[
+                    ("schedule", r.schedule_id.as_str()),
+                    ("from", &r.from.to_string()),
+                    ("until", &r.until.to_string()),
+                    ("format", "csv")
+                ])
+            )
+        })
+        .unwrap_or_default();
+    let view = LoadPage {
+        layout: Layout::new(&caller, "reports", None, state.now()),
+        schedules,
+        chart: report.as_ref().map(chart).unwrap_or_default(),
+        csv_url,
+        report,
+        filters,
+        errors: errors.clone(),
+    };
+    render(form_status(&errors), &view)
+}
