@@ -7,7 +7,9 @@ use clap::{Args, Parser, Subcommand};
 use muster_core::user::Role;
 use muster_server::config::{self, Config};
 
-use crate::{alert, client::ClientSettings, console, incident, oncall, page, postmortem, remote, slo};
+use crate::{
+    alert, client::ClientSettings, console, incident, oncall, page, postmortem, remote, report, slo,
+};
 
 #[derive(Debug, Parser)]
 #[command(name = "muster", version, about = "Muster: on-call, incidents and postmortems in one binary.")]
@@ -83,6 +85,27 @@ enum Command {
     /// SLOs, their Prometheus rules and the deploy gate, through the server. Name a service by its id.
     #[command(subcommand)]
     Slo(SloCommand),
+    /// Reports on operational load, through the server.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// Load per shift of a schedule: pages, interruptions, tickets, incidents against the budget.
+    Load {
+        #[arg(long)]
+        schedule: String,
+        /// RFC 3339; 28 days before --until by default.
+        #[arg(long)]
+        from: Option<String>,
+        /// RFC 3339; now by default.
+        #[arg(long)]
+        until: Option<String>,
+        /// Print CSV, one row per shift.
+        #[arg(long)]
+        csv: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -436,6 +459,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     postmortem::step(&settings, &id, "publish", json).await
                 }
             }
+        }
+        Command::Report(ReportCommand::Load { schedule, from, until, csv }) => {
+            report::load(&settings()?, &schedule, (from.as_deref(), until.as_deref()), csv, json).await
         }
         Command::Slo(command) => {
             let settings = settings()?;

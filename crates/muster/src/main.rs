@@ -11,6 +11,7 @@ mod oncall;
 mod page;
 mod postmortem;
 mod remote;
+mod report;
 mod slo;
 mod table;
 

@@ -729,3 +729,37 @@ fn slo_rules_and_the_deploy_gate_from_the_command_line() {
     );
     assert!(with(&["slo", "gate", &service, "--deploy", "v7"]).status.success(), "the granted deploy goes");
 }
+
+#[test]
+fn the_load_report_is_printed_as_a_table_and_as_csv() {
+    let workspace = Workspace::new();
+    let token = bootstrap(&workspace);
+    let server = workspace.serve();
+    let with = |args: &[&str]| {
+        let mut all = vec!["--server", server.url.as_str(), "--token", token.as_str()];
+        all.extend_from_slice(args);
+        workspace.run(&all)
+    };
+    let (_, me) = http(&server.url, "GET", "/api/v1/users/me", Some(&token), "").expect("the server answers");
+    let me: serde_json::Value = serde_json::from_str(&me).expect("JSON");
+    let body = format!(
+        r#"{{"template": "daily", "name": "Search", "time_zone": "UTC", "start": "2026-11-01", "participants": ["{}"]}}"#,
+        me["id"].as_str().expect("my id")
+    );
+    let (status, created) =
+        http(&server.url, "POST", "/api/v1/schedules/from-template", Some(&token), &body).expect("answers");
+    assert_eq!(status, 201, "{created}");
+    let created: serde_json::Value = serde_json::from_str(&created).expect("JSON");
+    let schedule = created[0]["id"].as_str().expect("a schedule").to_owned();
+    let table = with(&["report", "load", "--schedule", &schedule]);
+    let shown = stdout(&table);
+    assert!(table.status.success(), "{}", stderr(&table));
+    assert!(
+        shown.contains("INCIDENTS / BUDGET") && shown.contains("Ops Lead") && shown.contains("0 over budget"),
+        "{shown}"
+    );
+    let csv = stdout(&with(&["report", "load", "--schedule", &schedule, "--csv"]));
+    assert!(csv.starts_with("person,start,end,pages") && csv.contains("Ops Lead,"), "{csv}");
+    let refused = with(&["report", "load", "--schedule", &schedule, "--from", "yesterday"]);
+    assert!(!refused.status.success() && stderr(&refused).contains("from"), "{}", stderr(&refused));
+}
