@@ -1,14 +1,15 @@
 //! The load report of a schedule: every shift that began in the window (cut at now, so a shift
 //! under way counts what happened so far) with its pages, interruptions, off-hours and night
 //! pages, tickets and incidents against the budget, and each person's totals. Shared by the API,
-//! the web UI and the command line, and written as CSV for spreadsheets.
+//! the web UI and the command line, and written as CSV for spreadsheets; and the toil report of
+//! every alert opened in a window.
 
 use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 use muster_core::{
     authz::Permission,
     ids::{ScheduleId, UserId},
     incident::Incident,
-    load::{IncidentWork, LoadPolicy, PersonLoad, ShiftLoad, Work, per_person, shift_load},
+    load::{IncidentWork, LoadPolicy, PersonLoad, ShiftLoad, Toil, Work, per_person, shift_load, toil},
 };
 use serde::Serialize;
 
@@ -173,6 +174,36 @@ pub async fn load(
         shifts,
         people,
     })
+}
+
+/// How many rows each toil ranking shows.
+const TOIL_TOP: usize = 20;
+
+/// The toil of every alert first seen in the window.
+pub async fn toil_report(
+    state: &AppState,
+    caller: &Caller,
+    (from, until): (Timestamp, Timestamp),
+) -> ApiResult<Toil> {
+    caller.require(Permission::ReadAlerts, "read toil reports")?;
+    Ok(toil(&state.store.alert_facts(from, until, state.now()).await?, TOIL_TOP))
+}
+
+/// The noisiest alerts as CSV.
+pub fn noisiest_csv(toil: &Toil) -> String {
+    let mut out = String::from("service,dedup_key,summary,opened,pages,without_action\n");
+    for key in &toil.noisiest {
+        out.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            csv_field(&key.service),
+            csv_field(&key.dedup_key),
+            csv_field(&key.summary),
+            key.opened,
+            key.pages,
+            key.without_action
+        ));
+    }
+    out
 }
 
 /// Marks an alert as ticket work the caller handled; their shift's load counts it.

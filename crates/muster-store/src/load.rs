@@ -1,8 +1,11 @@
-//! What the load reports read: the pages each person received and the alerts they handled as
-//! ticket work, over a window.
+//! What the load reports read: the pages each person received, the alerts they handled as
+//! ticket work, and the facts of every alert opened in a window for the toil report.
 
 use jiff::Timestamp;
-use muster_core::ids::{AlertId, UserId};
+use muster_core::{
+    ids::{AlertId, UserId},
+    load::AlertFacts,
+};
 
 use crate::{Store, StoreError, rows};
 
@@ -69,5 +72,80 @@ impl Store {
         .fetch_all(&self.reader)
         .await?;
         found.into_iter().map(|(user, at)| Ok((UserId(user), rows::timestamp(at)?))).collect()
+    }
+
+    /// Every alert first seen from `from` until `until` (storm members and alerts in maintenance
+    /// included), with whether it paged, whether its page met its response target by `now`, and
+    /// how many things people did about it (notes, incident links, ticket work).
+    pub async fn alert_facts(
+        &self,
+        from: Timestamp,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<Vec<AlertFacts>, StoreError> {
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            i64,
+        );
+        let found: Vec<Row> = sqlx::query_as(
+            "SELECT s.name, a.dedup_key, a.summary, a.priority, a.first_seen_at, a.acknowledged_at, a.resolved_at,
+                    p.id, p.respond_by, p.acknowledged_at,
+                    (SELECT COUNT(*) FROM alert_log l WHERE l.alert_id = a.id AND l.kind = 'note')
+                  + (SELECT COUNT(*) FROM incident_alerts i WHERE i.alert_id = a.id)
+                  + (SELECT COUNT(*) FROM alert_ticket_work t WHERE t.alert_id = a.id)
+             FROM alerts a JOIN services s ON s.id = a.service_id LEFT JOIN pages p ON p.alert_id = a.id
+             WHERE a.first_seen_at >= $1 AND a.first_seen_at < $2
+             ORDER BY a.first_seen_at, a.id",
+        )
+        .bind(rows::millis(from))
+        .bind(rows::millis(until))
+        .fetch_all(&self.reader)
+        .await?;
+        let now = rows::millis(now);
+        found
+            .into_iter()
+            .map(
+                |(
+                    service,
+                    dedup_key,
+                    summary,
+                    priority,
+                    opened,
+                    acked,
+                    resolved,
+                    page,
+                    respond_by,
+                    page_ack,
+                    actions,
+                )| {
+                    let target_met = match (respond_by, page_ack) {
+                        (Some(by), Some(at)) => Some(at <= by),
+                        (Some(by), None) if now > by => Some(false),
+                        _ => None,
+                    };
+                    Ok(AlertFacts {
+                        service,
+                        dedup_key,
+                        summary,
+                        priority,
+                        opened_at: rows::timestamp(opened)?,
+                        acknowledged_at: rows::optional_timestamp(acked)?,
+                        resolved_at: rows::optional_timestamp(resolved)?,
+                        paged: page.is_some(),
+                        target_met,
+                        actions: u32::try_from(actions).unwrap_or(u32::MAX),
+                    })
+                },
+            )
+            .collect()
     }
 }

@@ -106,6 +106,15 @@ enum ReportCommand {
         #[arg(long)]
         csv: bool,
     },
+    /// Toil: the noisiest alerts, and MTTA, MTTR and response targets per service and priority.
+    Toil {
+        /// RFC 3339; 28 days before --until by default.
+        #[arg(long)]
+        from: Option<String>,
+        /// RFC 3339; now by default.
+        #[arg(long)]
+        until: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -462,6 +471,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Report(ReportCommand::Load { schedule, from, until, csv }) => {
             report::load(&settings()?, &schedule, (from.as_deref(), until.as_deref()), csv, json).await
+        }
+        Command::Report(ReportCommand::Toil { from, until }) => {
+            report::toil(&settings()?, (from.as_deref(), until.as_deref()), json).await
         }
         Command::Slo(command) => {
             let settings = settings()?;

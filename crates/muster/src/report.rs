@@ -1,4 +1,4 @@
-//! Client commands about reports: `muster report load`.
+//! Client commands about reports: `muster report load|toil`.
 
 use reqwest::Method;
 use serde_json::Value;
@@ -82,5 +82,69 @@ pub async fn load(
         .filter(|s| s["over_budget"] == Value::Bool(true))
         .count();
     println!("{}: {} shifts, {over} over budget.", text(&report, "schedule_name"), shifts.len());
+    Ok(())
+}
+
+/// The toil of alerts opened in the window: the noisiest and the response per service.
+pub async fn toil(
+    settings: &ClientSettings,
+    window: (Option<&str>, Option<&str>),
+    json_output: bool,
+) -> anyhow::Result<()> {
+    let mut url = reqwest::Url::parse("http://report/")?;
+    {
+        let mut query = url.query_pairs_mut();
+        if let Some(from) = window.0 {
+            query.append_pair("from", from);
+        }
+        if let Some(until) = window.1 {
+            query.append_pair("until", until);
+        }
+    }
+    let report: Value = call(
+        settings,
+        Method::GET,
+        &format!("/api/v1/reports/toil?{}", url.query().unwrap_or_default()),
+        None,
+    )
+    .await?;
+    if json_output {
+        return print_json(&report);
+    }
+    let noisy: Vec<Vec<String>> = report["noisiest"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|k| {
+            vec![
+                text(k, "service"),
+                text(k, "summary"),
+                k["opened"].to_string(),
+                k["pages"].to_string(),
+                k["without_action"].to_string(),
+            ]
+        })
+        .collect();
+    println!("{}", table::render(&["SERVICE", "ALERT", "OPENED", "PAGES", "NOTHING DONE"], &noisy));
+    let minutes = |v: &Value| v.as_f64().map_or("-".to_owned(), |m| format!("{m:.1}"));
+    let responses: Vec<Vec<String>> = report["responses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            vec![
+                text(r, "service"),
+                text(r, "priority"),
+                r["alerts"].to_string(),
+                minutes(&r["mtta_minutes"]),
+                minutes(&r["mttr_minutes"]),
+                format!("{} / {}", r["targets_met"], r["targets_missed"]),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        table::render(&["SERVICE", "PRIORITY", "ALERTS", "MTTA MIN", "MTTR MIN", "MET / MISSED"], &responses)
+    );
     Ok(())
 }

@@ -760,6 +760,12 @@ fn the_load_report_is_printed_as_a_table_and_as_csv() {
     );
     let csv = stdout(&with(&["report", "load", "--schedule", &schedule, "--csv"]));
     assert!(csv.starts_with("person,start,end,pages") && csv.contains("Ops Lead,"), "{csv}");
+    let toil = with(&["report", "toil"]);
+    assert!(
+        toil.status.success() && stdout(&toil).contains("NOTHING DONE") && stdout(&toil).contains("MTTA MIN"),
+        "{}",
+        stderr(&toil)
+    );
     let refused = with(&["report", "load", "--schedule", &schedule, "--from", "yesterday"]);
     assert!(!refused.status.success() && stderr(&refused).contains("from"), "{}", stderr(&refused));
 }

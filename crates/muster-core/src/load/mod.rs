@@ -3,15 +3,19 @@
 //! hours and at night in their own zone, the tickets they worked, the incidents they took part in,
 //! and the time those cost (an incident counts six hours unless its measured response was
 //! longer). The budget is at most two incidents per twelve-hour shift, pro rata; a shift over it
-//! is flagged.
+//! is flagged. `toil` ranks the alerts that cost the most for the least.
 
 use jiff::{SignedDuration, Timestamp, civil::Weekday, tz::TimeZone};
 use serde::Serialize;
 
 use crate::ids::UserId;
 
+mod toil;
+
 #[cfg(test)]
 mod tests;
+
+pub use toil::{AlertFacts, NoisyAlert, ResponseFigures, Toil, toil};
 
 /// The figures the load is measured against.
 #[derive(Debug, Clone, Copy, PartialEq)]

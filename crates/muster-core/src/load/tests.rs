@@ -103,3 +103,74 @@ fn working_hours_and_nights_are_the_person_s_own() {
         );
     }
 }
+
+fn alert(
+    key: &str,
+    opened: &str,
+    ack: Option<&str>,
+    resolved: Option<&str>,
+    paged: bool,
+    met: Option<bool>,
+    actions: u32,
+) -> AlertFacts {
+    AlertFacts {
+        service: "Checkout".into(),
+        dedup_key: key.into(),
+        summary: format!("{key} firing"),
+        priority: if paged { "high".into() } else { "low".into() },
+        opened_at: t(opened),
+        acknowledged_at: ack.map(t),
+        resolved_at: resolved.map(t),
+        paged,
+        target_met: met,
+        actions,
+    }
+}
+
+#[test]
+fn toil_ranks_the_noisy_alerts_and_counts_the_response() {
+    let alerts = [
+        alert(
+            "disk",
+            "2026-11-23T09:00:00Z",
+            Some("2026-11-23T09:04:00Z"),
+            Some("2026-11-23T09:30:00Z"),
+            true,
+            Some(true),
+            0,
+        ),
+        alert(
+            "disk",
+            "2026-11-23T12:00:00Z",
+            Some("2026-11-23T12:10:00Z"),
+            Some("2026-11-23T12:40:00Z"),
+            true,
+            Some(false),
+            0,
+        ),
+        alert(
+            "disk",
+            "2026-11-23T15:00:00Z",
+            Some("2026-11-23T15:01:00Z"),
+            Some("2026-11-23T15:20:00Z"),
+            true,
+            Some(true),
+            1,
+        ),
+        alert("cpu", "2026-11-23T10:00:00Z", None, Some("2026-11-23T11:00:00Z"), false, None, 0),
+        alert("cpu", "2026-11-23T13:00:00Z", None, None, false, None, 0),
+        alert("5xx", "2026-11-23T14:00:00Z", Some("2026-11-23T14:02:00Z"), None, true, Some(true), 0),
+    ];
+    let found = toil(&alerts, 2);
+    let noisiest: Vec<(&str, u32, u32)> =
+        found.noisiest.iter().map(|k| (k.dedup_key.as_str(), k.opened, k.pages)).collect();
+    assert_eq!(noisiest, [("disk", 3, 3), ("cpu", 2, 0)], "the top two, most often opened first");
+    assert_eq!(found.repeat_pages.iter().map(|k| k.dedup_key.as_str()).collect::<Vec<_>>(), ["disk"]);
+    assert_eq!(found.without_action, 2, "two disk alerts were acknowledged and resolved with nothing done");
+    assert_eq!(found.noisiest[0].without_action, 2);
+    let high = found.responses.iter().find(|r| r.priority == "high").expect("high");
+    assert_eq!((high.alerts, high.mtta_minutes, high.mttr_minutes), (4, Some(4.3), Some(30.0)));
+    assert_eq!((high.targets_met, high.targets_missed), (3, 1));
+    let low = found.responses.iter().find(|r| r.priority == "low").expect("low");
+    assert_eq!((low.mtta_minutes, low.mttr_minutes), (None, Some(60.0)));
+}

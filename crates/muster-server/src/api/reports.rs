@@ -21,6 +21,7 @@ use crate::{
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/reports/load", get(load))
+        .route("/api/v1/reports/toil", get(toil))
         .route("/api/v1/alerts/{id}/ticket-work", post(mark_ticket_work))
 }
 
@@ -55,6 +56,41 @@ pub async fn load(
                 (header::CONTENT_DISPOSITION, "attachment; filename=\"load.csv\""),
             ],
             reports::shifts_csv(&report),
+        )
+            .into_response()),
+        Some(_) => Err(ApiError::field("format", "must be json or csv")),
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ToilQuery {
+    /// RFC 3339; 28 days before `until` by default.
+    pub from: Option<String>,
+    /// RFC 3339; now by default.
+    pub until: Option<String>,
+    /// `json` (the default) or `csv`: the noisiest alerts.
+    pub format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/toil", tag = "reports", params(ToilQuery),
+    description = "The noisiest alerts, keys that paged again and again, alerts acknowledged and resolved with nothing done, and MTTA, MTTR and response targets per service and priority.",
+    responses((status = 200, body = muster_core::load::Toil), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn toil(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ToilQuery>,
+) -> ApiResult<Response> {
+    let window = reports::window(&state, q.from.as_deref(), q.until.as_deref())?;
+    let toil = reports::toil_report(&state, &caller, window).await?;
+    match q.format.as_deref().map(str::trim) {
+        None | Some("") | Some("json") => Ok(Json(toil).into_response()),
+        Some("csv") => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"noisiest.csv\""),
+            ],
+            reports::noisiest_csv(&toil),
         )
             .into_response()),
         Some(_) => Err(ApiError::field("format", "must be json or csv")),

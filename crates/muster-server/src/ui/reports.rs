@@ -20,7 +20,7 @@ use crate::{
 };
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/reports/load", get(load))
+    Router::new().route("/reports/load", get(load)).route("/reports/toil", get(toil))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -166,6 +166,68 @@ async fn load(
         csv_url,
         report,
         filters,
+        errors: errors.clone(),
+    };
+    render(form_status(&errors), &view)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ToilFilters {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    until: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "report_toil.html")]
+struct ToilPage {
+    layout: Layout,
+    filters: ToilFilters,
+    toil: Option<muster_core::load::Toil>,
+    csv_url: String,
+    errors: Vec<FieldError>,
+}
+
+impl ToilPage {
+    fn minutes(&self, value: &Option<f64>) -> String {
+        value.map_or_else(|| "—".to_owned(), |m| format!("{m:.1}"))
+    }
+}
+
+async fn toil(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Query(filters): Query<ToilFilters>,
+) -> UiResult {
+    let zone = caller.time_zone();
+    let window = day_start("from", &filters.from, &zone, false).and_then(|from| {
+        let until = day_start("until", &filters.until, &zone, true)?;
+        reports::window(
+            &state,
+            from.map(|t| t.to_string()).as_deref(),
+            until.map(|t| t.to_string()).as_deref(),
+        )
+    });
+    let (toil, csv_url, errors) = match window {
+        Ok(window) => {
+            let csv = format!(
+                "/api/v1/reports/toil?{}",
+                query_string(&[
+                    ("from", &window.0.to_string()),
+                    ("until", &window.1.to_string()),
+                    ("format", "csv")
+                ])
+            );
+            (Some(reports::toil_report(&state, &caller, window).await?), csv, vec![])
+        }
+        Err(error) => (None, String::new(), form_errors(error)?),
+    };
+    let view = ToilPage {
+        layout: Layout::new(&caller, "reports", None, state.now()),
+        filters,
+        toil,
+        csv_url,
         errors: errors.clone(),
     };
     render(form_status(&errors), &view)

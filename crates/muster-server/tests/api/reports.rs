@@ -96,3 +96,61 @@ async fn a_shift_counts_its_pages_interruptions_tickets_and_incidents_against_th
         .await;
     assert_eq!(backwards.fields(), ["from"]);
 }
+
+#[tokio::test]
+async fn the_toil_report_ranks_noisy_alerts_and_counts_the_response() {
+    let app = TestApp::spawn().await;
+    let grace = app.person("Grace", Role::Responder).await;
+    let monitor = app.monitored_service("Checkout", "generic").await;
+    // The disk alert opens three times, each acknowledged and resolved; one of them gets a note.
+    for round in 0..3 {
+        let disk = app.trigger(&monitor, "Disk 91% full").await;
+        app.advance(SignedDuration::from_mins(4));
+        app.post(&format!("/api/v1/alerts/{disk}/acknowledge"), &grace.token, json!({})).await;
+        if round == 2 {
+            app.post(
+                &format!("/api/v1/alerts/{disk}/notes"),
+                &grace.token,
+                json!({"text": "grew the volume"}),
+            )
+            .await;
+        }
+        app.advance(SignedDuration::from_mins(26));
+        app.post(&format!("/api/v1/alerts/{disk}/resolve"), &grace.token, json!({})).await;
+    }
+    app.trigger(&monitor, "Checkout 5xx").await;
+    let toil = app
+        .get("/api/v1/reports/toil?from=2026-11-23T00:00:00Z&until=2026-11-24T00:00:00Z", &grace.token)
+        .await;
+    assert_eq!(toil.status, StatusCode::OK, "{toil:?}");
+    let top = &toil.body["noisiest"][0];
+    assert_eq!(
+        (top["summary"].clone(), top["opened"].clone(), top["without_action"].clone()),
+        (json!("Disk 91% full"), json!(3), json!(2))
+    );
+    assert_eq!(toil.body["without_action"], 2);
+    let responses = toil.body["responses"].as_array().expect("responses");
+    assert_eq!(responses.len(), 1, "one service, one priority: {responses:?}");
+    let checkout = &responses[0];
+    // Four alerts: the disk alert's three, acknowledged after 4 minutes and resolved after 30,
+    // and the open 5xx alert, which counts in neither mean.
+    assert_eq!(checkout["alerts"], 4);
+    assert_eq!(
+        (checkout["mtta_minutes"].clone(), checkout["mttr_minutes"].clone()),
+        (json!(4.0), json!(30.0)),
+        "{checkout}"
+    );
+    let csv = app.api(Method::GET, "/api/v1/reports/toil?format=csv", Some(&grace.token), None).await;
+    let csv = csv.body.as_str().unwrap_or("").to_owned();
+    assert!(
+        csv.starts_with("service,dedup_key,summary,opened,pages,without_action")
+            && csv.contains("Disk 91% full,3,"),
+        "{csv}"
+    );
+    let page =
+        app.sign_in(&grace.email).await.get("/reports/toil?from=2026-11-23&until=2026-11-23").await.text;
+    assert!(
+        page.contains("Noisiest alerts") && page.contains("Disk 91% full") && page.contains("30.0"),
+        "{page}"
+    );
+}
