@@ -9,7 +9,10 @@ use muster_core::{
     authz::Permission,
     ids::{ScheduleId, UserId},
     incident::Incident,
-    load::{IncidentWork, LoadPolicy, PersonLoad, ShiftLoad, Toil, Work, per_person, shift_load, toil},
+    load::{
+        Advice, IncidentWork, LoadPolicy, PersonLoad, ServiceActivity, ShiftLoad, Toil, Work, advice,
+        per_person, shift_load, toil,
+    },
 };
 use serde::Serialize;
 
@@ -18,6 +21,34 @@ use crate::{
     error::{ApiError, ApiResult},
     state::AppState,
 };
+
+/// What each service the schedule is on call for saw in the window: its incidents and pages.
+async fn served_services(
+    state: &AppState,
+    schedule: &ScheduleId,
+    incidents: &[Incident],
+    (from, until): (Timestamp, Timestamp),
+) -> ApiResult<Vec<ServiceActivity>> {
+    let facts = state.store.alert_facts(from, until.min(state.now()), state.now()).await?;
+    let everything = state
+        .store
+        .list_services(muster_core::page::Page { limit: muster_core::page::Page::MAX_LIMIT, offset: 0 })
+        .await?;
+    let mut served = Vec::new();
+    for service in everything {
+        if !state.store.service_schedules(&service.id).await?.iter().any(|(_, id)| id == schedule) {
+            continue;
+        }
+        served.push(ServiceActivity {
+            incidents: u32::try_from(incidents.iter().filter(|i| i.services.contains(&service.id)).count())
+                .unwrap_or(u32::MAX),
+            pages: u32::try_from(facts.iter().filter(|f| f.paged && f.service == service.name).count())
+                .unwrap_or(u32::MAX),
+            name: service.name,
+        });
+    }
+    Ok(served)
+}
 
 /// The longest window a report covers.
 const MAX_DAYS: i64 = 366;
@@ -51,6 +82,8 @@ pub struct LoadReport {
     pub incidents_per_12_hours: f64,
     pub shifts: Vec<NamedShift>,
     pub people: Vec<NamedPerson>,
+    /// The seed's advice, each with the figures behind it.
+    pub advice: Vec<Advice>,
 }
 
 impl LoadReport {
@@ -165,7 +198,10 @@ pub async fn load(
             NamedPerson { load, name }
         })
         .collect();
+    let services = served_services(state, &schedule.id, &incidents, (from, until)).await?;
+    let window_days = until.duration_since(from).as_secs_f64() / 86_400.0;
     Ok(LoadReport {
+        advice: advice(&loads, &services, window_days),
         schedule_id: schedule.id,
         schedule_name: schedule.name,
         from,

@@ -10,11 +10,13 @@ use serde::Serialize;
 
 use crate::ids::UserId;
 
+mod advice;
 mod toil;
 
 #[cfg(test)]
 mod tests;
 
+pub use advice::{Advice, ServiceActivity, advice};
 pub use toil::{AlertFacts, NoisyAlert, ResponseFigures, Toil, toil};
 
 /// The figures the load is measured against.

@@ -174,3 +174,52 @@ fn toil_ranks_the_noisy_alerts_and_counts_the_response() {
     let low = found.responses.iter().find(|r| r.priority == "low").expect("low");
     assert_eq!((low.mtta_minutes, low.mttr_minutes), (None, Some(60.0)));
 }
+
+fn shift(pages: u32, incidents: Vec<i64>, over_budget: bool) -> ShiftLoad {
+    ShiftLoad {
+        person: UserId("ada".into()),
+        start: t("2026-11-23T09:00:00Z"),
+        end: t("2026-11-23T21:00:00Z"),
+        pages,
+        interruptions: pages,
+        off_hours_pages: 0,
+        night_pages: 0,
+        tickets: 0,
+        incidents,
+        incident_minutes: 0,
+        incident_budget: 2.0,
+        over_budget,
+    }
+}
+
+#[test]
+fn the_seed_s_advice_follows_the_figures() {
+    let busy = [
+        shift(9, vec![1, 2, 3], true),
+        shift(7, vec![4, 5, 6], true),
+        shift(3, vec![7], false),
+        shift(0, vec![], false),
+    ];
+    let services = [
+        ServiceActivity { name: "Checkout".into(), incidents: 7, pages: 19 },
+        ServiceActivity { name: "Wiki".into(), incidents: 0, pages: 2 },
+    ];
+    let kinds = |found: &[Advice]| found.iter().map(|a| a.kind).collect::<Vec<_>>();
+    let found = advice(&busy, &services, 28.0);
+    assert_eq!(kinds(&found), ["documentation", "ops_mode", "product_team"]);
+    assert!(
+        found[1].because.contains("2 of 4 shifts were over budget: 7 incidents against a budget of 8.0"),
+        "{:?}",
+        found[1]
+    );
+    assert!(found[2].advice.starts_with("Wiki"), "only the quiet service");
+    assert_eq!(
+        kinds(&advice(&busy[2..], &services, 7.0)),
+        ["documentation"],
+        "a week is too short to judge a service"
+    );
+    assert!(
+        advice(&busy[..2], &[], 28.0).iter().all(|a| a.kind != "ops_mode"),
+        "two shifts are too few to call it consistent"
+    );
+}

@@ -66,6 +66,13 @@ async fn a_shift_counts_its_pages_interruptions_tickets_and_incidents_against_th
     let person = &report.body["people"][0];
     assert_eq!((person["name"].clone(), person["shifts_over_budget"].clone()), (json!("Grace"), json!(1)));
 
+    assert_eq!(report.body["advice"], json!([]), "one day says nothing about a service");
+    let month = format!(
+        "/api/v1/reports/load?schedule={primary}&from=2026-10-27T00:00:00Z&until=2026-11-24T00:00:00Z"
+    );
+    let month = app.get(&month, &app.admin_token).await.body;
+    assert_eq!(month["advice"][0]["kind"], "product_team", "{month}");
+    assert_eq!(month["advice"][0]["because"], "0 incident(s) and 2 page(s) in 28 days.");
     let csv = app.api(Method::GET, &format!("{query}&format=csv"), Some(&app.admin_token), None).await;
     let csv = csv.body.as_str().unwrap_or("").to_owned();
     assert!(csv.starts_with("person,start,end,pages,interruptions") && csv.contains("Grace,"), "{csv}");
