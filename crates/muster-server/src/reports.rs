@@ -227,16 +227,18 @@ pub async fn toil_report(
 
 /// The noisiest alerts as CSV.
 pub fn noisiest_csv(toil: &Toil) -> String {
-    let mut out = String::from("service,dedup_key,summary,opened,pages,without_action\n");
+    let mut out = String::from("service,dedup_key,summary,opened,pages,without_action,useful,not_useful\n");
     for key in &toil.noisiest {
         out.push_str(&format!(
-            "{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{}\n",
             csv_field(&key.service),
             csv_field(&key.dedup_key),
             csv_field(&key.summary),
             key.opened,
             key.pages,
-            key.without_action
+            key.without_action,
+            key.useful_votes,
+            key.useless_votes
         ));
     }
     out
@@ -247,6 +249,13 @@ pub async fn mark_ticket_work(state: &AppState, caller: &Caller, alert: &str) ->
     caller.require(Permission::RespondToAlerts, "mark ticket work")?;
     let alert = muster_core::ids::AlertId(alert.to_owned());
     Ok(state.store.mark_ticket_work(&alert, &caller.user.id, state.now()).await?)
+}
+
+/// The caller's answer to "was this page useful?" for an alert; the toil report counts them.
+pub async fn vote_on_page(state: &AppState, caller: &Caller, alert: &str, useful: bool) -> ApiResult<()> {
+    caller.require(Permission::RespondToAlerts, "judge pages")?;
+    let alert = muster_core::ids::AlertId(alert.to_owned());
+    Ok(state.store.vote_on_page(&alert, &caller.user.id, useful, state.now()).await?)
 }
 
 /// A CSV field, quoted when it must be (RFC 4180).

@@ -58,6 +58,34 @@ impl Store {
         Ok(())
     }
 
+    /// `user`'s answer to "was this page useful?" for an alert (answering again changes it).
+    pub async fn vote_on_page(
+        &self,
+        alert: &AlertId,
+        user: &UserId,
+        useful: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM alerts WHERE id = $1")
+            .bind(alert.as_str())
+            .fetch_optional(&self.reader)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound("alert"));
+        }
+        sqlx::query(
+            "INSERT INTO page_votes (alert_id, user_id, useful, at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (alert_id, user_id) DO UPDATE SET useful = excluded.useful, at = excluded.at",
+        )
+        .bind(alert.as_str())
+        .bind(user.as_str())
+        .bind(i64::from(useful))
+        .bind(rows::millis(now))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
     /// Ticket work from `from` until `until`: who and when.
     pub async fn ticket_work(
         &self,
@@ -76,7 +104,8 @@ impl Store {
 
     /// Every alert first seen from `from` until `until` (storm members and alerts in maintenance
     /// included), with whether it paged, whether its page met its response target by `now`, and
-    /// how many things people did about it (notes, incident links, ticket work).
+    /// how many things people did about it (notes, incident links, ticket work), and the answers
+    /// to "was this page useful?".
     pub async fn alert_facts(
         &self,
         from: Timestamp,
@@ -95,13 +124,17 @@ impl Store {
             Option<i64>,
             Option<i64>,
             i64,
+            i64,
+            i64,
         );
         let found: Vec<Row> = sqlx::query_as(
             "SELECT s.name, a.dedup_key, a.summary, a.priority, a.first_seen_at, a.acknowledged_at, a.resolved_at,
                     p.id, p.respond_by, p.acknowledged_at,
                     (SELECT COUNT(*) FROM alert_log l WHERE l.alert_id = a.id AND l.kind = 'note')
                   + (SELECT COUNT(*) FROM incident_alerts i WHERE i.alert_id = a.id)
-                  + (SELECT COUNT(*) FROM alert_ticket_work t WHERE t.alert_id = a.id)
+                  + (SELECT COUNT(*) FROM alert_ticket_work t WHERE t.alert_id = a.id),
+                    (SELECT COUNT(*) FROM page_votes v WHERE v.alert_id = a.id AND v.useful = 1),
+                    (SELECT COUNT(*) FROM page_votes v WHERE v.alert_id = a.id AND v.useful = 0)
              FROM alerts a JOIN services s ON s.id = a.service_id LEFT JOIN pages p ON p.alert_id = a.id
              WHERE a.first_seen_at >= $1 AND a.first_seen_at < $2
              ORDER BY a.first_seen_at, a.id",
@@ -126,6 +159,8 @@ impl Store {
                     respond_by,
                     page_ack,
                     actions,
+                    useful,
+                    useless,
                 )| {
                     let target_met = match (respond_by, page_ack) {
                         (Some(by), Some(at)) => Some(at <= by),
@@ -143,6 +178,8 @@ impl Store {
                         paged: page.is_some(),
                         target_met,
                         actions: u32::try_from(actions).unwrap_or(u32::MAX),
+                        useful_votes: u32::try_from(useful).unwrap_or(u32::MAX),
+                        useless_votes: u32::try_from(useless).unwrap_or(u32::MAX),
                     })
                 },
             )

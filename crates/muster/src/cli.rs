@@ -106,6 +106,8 @@ enum ReportCommand {
         #[arg(long)]
         csv: bool,
     },
+    /// A service's SLOs and their error budget left (the same as `muster slo list`).
+    Slo { service: String },
     /// Toil: the noisiest alerts, and MTTA, MTTR and response targets per service and priority.
     Toil {
         /// RFC 3339; 28 days before --until by default.
@@ -472,6 +474,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(ReportCommand::Load { schedule, from, until, csv }) => {
             report::load(&settings()?, &schedule, (from.as_deref(), until.as_deref()), csv, json).await
         }
+        Command::Report(ReportCommand::Slo { service }) => slo::list(&settings()?, &service, json).await,
         Command::Report(ReportCommand::Toil { from, until }) => {
             report::toil(&settings()?, (from.as_deref(), until.as_deref()), json).await
         }

@@ -700,6 +700,7 @@ fn slo_rules_and_the_deploy_gate_from_the_command_line() {
         listed.contains("search-availability") && listed.contains("99.5%") && listed.contains("28 days"),
         "{listed}"
     );
+    assert_eq!(stdout(&with(&["report", "slo", &service])), listed, "the report is the same table");
     let rules = stdout(&with(&["slo", "rules", &service]));
     assert!(
         rules.contains("alert: \"SloErrorBudgetBurnFast\"") && rules.contains("search_ok_total[5m]"),

@@ -124,6 +124,8 @@ fn alert(
         paged,
         target_met: met,
         actions,
+        useful_votes: 0,
+        useless_votes: u32::from(key == "disk" && actions == 0),
     }
 }
 
@@ -168,6 +170,11 @@ fn toil_ranks_the_noisy_alerts_and_counts_the_response() {
     assert_eq!(found.repeat_pages.iter().map(|k| k.dedup_key.as_str()).collect::<Vec<_>>(), ["disk"]);
     assert_eq!(found.without_action, 2, "two disk alerts were acknowledged and resolved with nothing done");
     assert_eq!(found.noisiest[0].without_action, 2);
+    assert_eq!(
+        (found.noisiest[0].useful_votes, found.noisiest[0].useless_votes),
+        (0, 2),
+        "answers add up per key"
+    );
     let high = found.responses.iter().find(|r| r.priority == "high").expect("high");
     assert_eq!((high.alerts, high.mtta_minutes, high.mttr_minutes), (4, Some(4.3), Some(30.0)));
     assert_eq!((high.targets_met, high.targets_missed), (3, 1));

@@ -2,7 +2,7 @@
 //! often they opened and how often they paged), alerts acknowledged and resolved with nothing
 //! done (no note, no incident, no ticket work), keys that paged again and again, and the response
 //! figures per service and priority: mean time to acknowledge and to resolve, and response
-//! targets met and missed.
+//! targets met and missed; with each alert's answers to "was this page useful?".
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -22,6 +22,9 @@ pub struct AlertFacts {
     pub target_met: Option<bool>,
     /// Notes, incident links or ticket work: anything someone did about it.
     pub actions: u32,
+    /// Answers to "was this page useful?".
+    pub useful_votes: u32,
+    pub useless_votes: u32,
 }
 
 /// An alert (a service's dedup key) and what it cost.
@@ -36,6 +39,9 @@ pub struct NoisyAlert {
     pub pages: u32,
     /// Opened, acknowledged and resolved with nothing done.
     pub without_action: u32,
+    /// Answers to "was this page useful?": yes and no.
+    pub useful_votes: u32,
+    pub useless_votes: u32,
 }
 
 /// Response figures of one service and priority.
@@ -89,6 +95,8 @@ pub fn toil(alerts: &[AlertFacts], top: usize) -> Toil {
                         opened: 0,
                         pages: 0,
                         without_action: 0,
+                        useful_votes: 0,
+                        useless_votes: 0,
                     });
                     keys.len() - 1
                 }
@@ -98,6 +106,8 @@ pub fn toil(alerts: &[AlertFacts], top: usize) -> Toil {
         key.opened += 1;
         key.pages += u32::from(alert.paged);
         key.without_action += u32::from(idle(alert));
+        key.useful_votes += alert.useful_votes;
+        key.useless_votes += alert.useless_votes;
     }
     let mut noisiest = keys.clone();
     noisiest.sort_by(|a, b| {

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/reports/load", get(load))
         .route("/api/v1/reports/toil", get(toil))
         .route("/api/v1/alerts/{id}/ticket-work", post(mark_ticket_work))
+        .route("/api/v1/alerts/{id}/useful", post(vote_on_page))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -106,5 +107,24 @@ pub async fn mark_ticket_work(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     reports::mark_ticket_work(&state, &caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PageVote {
+    pub useful: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/useful", tag = "reports", params(("id" = String, Path)), request_body = PageVote,
+    description = "Your answer to \"was this page useful?\"; answering again changes it. The toil report counts the answers per alert.",
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn vote_on_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    crate::json::ApiJson(body): crate::json::ApiJson<PageVote>,
+) -> ApiResult<StatusCode> {
+    reports::vote_on_page(&state, &caller, &id, body.useful).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/alerts/{id}/acknowledge", post(acknowledge))
         .route("/alerts/{id}/resolve", post(resolve))
         .route("/alerts/{id}/ticket-work", post(mark_ticket_work))
+        .route("/alerts/{id}/useful", post(vote_on_page))
         .route("/alerts/{id}/notes", post(add_note))
         .route("/alerts/{id}/incident", post(link_to_incident))
 }
@@ -242,6 +243,21 @@ async fn mark_ticket_work(
 ) -> UiResult {
     crate::reports::mark_ticket_work(&state, &caller, &id).await?;
     Ok(see_other(&format!("/alerts/{id}"), "ticket-work-marked"))
+}
+
+#[derive(Debug, Deserialize)]
+struct VoteForm {
+    #[serde(default)]
+    useful: String,
+}
+
+async fn vote_on_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { caller, form }: CsrfForm<VoteForm>,
+) -> UiResult {
+    crate::reports::vote_on_page(&state, &caller, &id, form.useful == "yes").await?;
+    Ok(see_other(&format!("/alerts/{id}"), "page-judged"))
 }
 
 #[derive(Debug, Deserialize)]

@@ -134,6 +134,7 @@ fn notice(done: &str) -> Option<&'static str> {
         "comment-added" => "Comment added.",
         "action-item-added" => "Action item added.",
         "action-item-updated" => "Action item updated.",
+        "page-judged" => "Thank you: the toil report counts your answer.",
         "ticket-work-marked" => "Marked as ticket work; it counts in your shift's load.",
         "slo-created" => "SLO added. Load its Prometheus rules to alert on its burn rate.",
         "slo-deleted" => "SLO deleted.",

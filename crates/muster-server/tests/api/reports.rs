@@ -92,7 +92,11 @@ async fn a_shift_counts_its_pages_interruptions_tickets_and_incidents_against_th
     let bad_day = browser.get(&format!("/reports/load?schedule={primary}&from=someday")).await;
     assert_eq!(bad_day.status, StatusCode::UNPROCESSABLE_ENTITY);
     let alert_page = browser.get(&format!("/alerts/{disk}")).await.text;
-    assert!(alert_page.contains("Handled as ticket work"));
+    assert!(alert_page.contains("Handled as ticket work") && alert_page.contains("Was this page useful?"));
+    let judged = browser
+        .submit(&format!("/alerts/{disk}"), &format!("/alerts/{disk}/useful"), &[("useful", "no")])
+        .await;
+    assert_eq!(judged.location.as_deref(), Some(format!("/alerts/{disk}?done=page-judged").as_str()));
     let backwards = app
         .get(
             &format!(
@@ -125,7 +129,15 @@ async fn the_toil_report_ranks_noisy_alerts_and_counts_the_response() {
         app.advance(SignedDuration::from_mins(26));
         app.post(&format!("/api/v1/alerts/{disk}/resolve"), &grace.token, json!({})).await;
     }
-    app.trigger(&monitor, "Checkout 5xx").await;
+    let five_xx = app.trigger(&monitor, "Checkout 5xx").await;
+    for (who, useful) in [(&grace, false), (&grace, true)] {
+        let voted = app
+            .post(&format!("/api/v1/alerts/{five_xx}/useful"), &who.token, json!({"useful": useful}))
+            .await;
+        assert_eq!(voted.status, StatusCode::NO_CONTENT, "{voted:?}");
+    }
+    let nobody = app.post("/api/v1/alerts/no-such-alert/useful", &grace.token, json!({"useful": true})).await;
+    assert_eq!(nobody.status, StatusCode::NOT_FOUND);
     let toil = app
         .get("/api/v1/reports/toil?from=2026-11-23T00:00:00Z&until=2026-11-24T00:00:00Z", &grace.token)
         .await;
@@ -136,6 +148,15 @@ async fn the_toil_report_ranks_noisy_alerts_and_counts_the_response() {
         (json!("Disk 91% full"), json!(3), json!(2))
     );
     assert_eq!(toil.body["without_action"], 2);
+    let five_xx = toil.body["noisiest"]
+        .as_array()
+        .and_then(|n| n.iter().find(|k| k["summary"] == "Checkout 5xx"))
+        .expect("5xx");
+    assert_eq!(
+        (five_xx["useful_votes"].clone(), five_xx["useless_votes"].clone()),
+        (json!(1), json!(0)),
+        "answering again changes it"
+    );
     let responses = toil.body["responses"].as_array().expect("responses");
     assert_eq!(responses.len(), 1, "one service, one priority: {responses:?}");
     let checkout = &responses[0];
@@ -150,7 +171,7 @@ async fn the_toil_report_ranks_noisy_alerts_and_counts_the_response() {
     let csv = app.api(Method::GET, "/api/v1/reports/toil?format=csv", Some(&grace.token), None).await;
     let csv = csv.body.as_str().unwrap_or("").to_owned();
     assert!(
-        csv.starts_with("service,dedup_key,summary,opened,pages,without_action")
+        csv.starts_with("service,dedup_key,summary,opened,pages,without_action,useful,not_useful")
             && csv.contains("Disk 91% full,3,"),
         "{csv}"
     );
