@@ -84,6 +84,9 @@ pub struct LoadReport {
     pub people: Vec<NamedPerson>,
     /// The seed's advice, each with the figures behind it.
     pub advice: Vec<Advice>,
+    /// The shifts' pages by hour of the day (0–23) in `time_zone`, the reader's.
+    pub pages_by_hour: Vec<u32>,
+    pub time_zone: String,
 }
 
 impl LoadReport {
@@ -198,10 +201,22 @@ pub async fn load(
             NamedPerson { load, name }
         })
         .collect();
+    let zone = caller.time_zone();
+    let mut pages_by_hour = vec![0u32; 24];
+    for (person, at) in &pages {
+        let counted =
+            shifts.iter().any(|s| s.load.person == *person && s.load.start <= *at && *at < s.load.end);
+        if counted {
+            let hour = usize::try_from(at.to_zoned_datetime(zone.clone()).hour()).unwrap_or(0);
+            pages_by_hour[hour.min(23)] += 1;
+        }
+    }
     let services = served_services(state, &schedule.id, &incidents, (from, until)).await?;
     let window_days = until.duration_since(from).as_secs_f64() / 86_400.0;
     Ok(LoadReport {
         advice: advice(&loads, &services, window_days),
+        pages_by_hour,
+        time_zone: caller.user.time_zone.clone(),
         schedule_id: schedule.id,
         schedule_name: schedule.name,
         from,

@@ -42,6 +42,7 @@ struct LoadPage {
     filters: LoadFilters,
     report: Option<LoadReport>,
     chart: String,
+    hours: String,
     csv_url: String,
     errors: Vec<FieldError>,
 }
@@ -115,6 +116,31 @@ fn chart(report: &LoadReport) -> String {
     svg
 }
 
+/// The shifts' pages by hour of the day, as 24 bars.
+fn hours_chart(report: &LoadReport) -> String {
+    let most = f64::from(report.pages_by_hour.iter().copied().max().unwrap_or(0).max(1));
+    let (width, height, pad) = (720.0, 140.0, 20.0);
+    let step = (width - pad) / 24.0;
+    let mut svg = format!(
+        "<svg role=\"img\" aria-label=\"Pages by hour of the day\" viewBox=\"0 0 {width} {height}\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\">"
+    );
+    for (hour, count) in report.pages_by_hour.iter().enumerate() {
+        let x = pad + hour as f64 * step;
+        let h = f64::from(*count) / most * (height - 2.0 * pad);
+        let colour = if !(7..22).contains(&hour) { "#6a1b9a" } else { "#546e7a" };
+        svg.push_str(&format!(
+            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" fill=\"{colour}\"><title>{hour:02}:00: {count} page(s)</title></rect>",
+            y = height - pad - h,
+            w = step * 0.8,
+        ));
+        if hour % 3 == 0 {
+            svg.push_str(&format!("<text x=\"{x:.1}\" y=\"{height}\" font-size=\"10\">{hour:02}</text>"));
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 async fn load(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
@@ -163,6 +189,7 @@ async fn load(
         layout: Layout::new(&caller, "reports", None, state.now()),
         schedules,
         chart: report.as_ref().map(chart).unwrap_or_default(),
+        hours: report.as_ref().map(hours_chart).unwrap_or_default(),
         csv_url,
         report,
         filters,

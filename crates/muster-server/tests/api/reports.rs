@@ -67,6 +67,17 @@ async fn a_shift_counts_its_pages_interruptions_tickets_and_incidents_against_th
     assert_eq!((person["name"].clone(), person["shifts_over_budget"].clone()), (json!("Grace"), json!(1)));
 
     assert_eq!(report.body["advice"], json!([]), "one day says nothing about a service");
+    let by_hour: Vec<u64> = report.body["pages_by_hour"]
+        .as_array()
+        .expect("24 hours")
+        .iter()
+        .filter_map(|n| n.as_u64())
+        .collect();
+    assert_eq!(
+        (by_hour.len(), by_hour[9], by_hour.iter().sum::<u64>()),
+        (24, 2, 2),
+        "both pages at 09:00 London: {by_hour:?}"
+    );
     let month = format!(
         "/api/v1/reports/load?schedule={primary}&from=2026-10-27T00:00:00Z&until=2026-11-24T00:00:00Z"
     );
@@ -89,6 +100,11 @@ async fn a_shift_counts_its_pages_interruptions_tickets_and_incidents_against_th
         "the over-budget shift is drawn red"
     );
     assert!(page.text.contains("format=csv"), "the CSV is linked");
+    assert!(
+        page.text.contains("Pages by hour of the day") && page.text.contains("09:00: 2 page(s)"),
+        "{}",
+        page.text
+    );
     let bad_day = browser.get(&format!("/reports/load?schedule={primary}&from=someday")).await;
     assert_eq!(bad_day.status, StatusCode::UNPROCESSABLE_ENTITY);
     let alert_page = browser.get(&format!("/alerts/{disk}")).await.text;
