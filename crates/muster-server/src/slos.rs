@@ -199,14 +199,35 @@ pub async fn ops_mode(state: &AppState, caller: &Caller, service: &str) -> ApiRe
             format!("{} ({}% of its budget left)", v.slo.name, v.remaining_percent().unwrap_or_default())
         })
         .collect();
-    let proposal = (current.is_none() && !spent.is_empty())
-        .then(|| format!("the error budget is exhausted: {}", spent.join(", ")));
+    let mut reasons = Vec::new();
+    if !spent.is_empty() {
+        reasons.push(format!("the error budget is exhausted: {}", spent.join(", ")));
+    }
+    if current.is_none() {
+        reasons.extend(load_over_budget(state, caller, &service).await?);
+    }
+    let proposal = (current.is_none() && !reasons.is_empty()).then(|| reasons.join("; "));
     Ok(OpsModeView {
         current,
         exceptions,
         proposal,
         history: state.store.ops_mode_history(&service, 20).await?,
     })
+}
+
+/// Why the load of the rotations on call for `service` calls for ops mode, over the last 28
+/// days: the seed's advice of a rotation consistently over its budget.
+async fn load_over_budget(state: &AppState, caller: &Caller, service: &ServiceId) -> ApiResult<Vec<String>> {
+    let mut reasons = Vec::new();
+    for (_, schedule) in state.store.service_schedules(service).await? {
+        let window = crate::reports::window(state, None, None)?;
+        let report = crate::reports::load(state, caller, schedule.as_str(), window).await?;
+        if let Some(advice) = report.advice.iter().find(|a| a.kind == "ops_mode") {
+            let because = advice.because.trim_end_matches('.');
+            reasons.push(format!("the load budget of {} is exhausted: {because}", report.schedule_name));
+        }
+    }
+    Ok(reasons)
 }
 
 /// Ops mode as asked for. Reduced objectives name the SLO by id.

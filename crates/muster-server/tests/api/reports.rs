@@ -6,14 +6,16 @@ use muster_core::user::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::{helpers::TestApp, receiver::Receiver};
+use crate::{
+    helpers::{Monitor, Person, TestApp},
+    receiver::Receiver,
+};
 
-#[tokio::test]
-async fn a_shift_counts_its_pages_interruptions_tickets_and_incidents_against_the_budget() {
-    let app = TestApp::spawn().await;
-    let receiver = Receiver::start(0).await;
+/// Grace, reachable by webhook, alone on Checkout's tiers (weekdays 09:00–17:00 London for the
+/// primary), which page the primary; returns her, the monitor and the primary schedule's id.
+async fn grace_on_call(app: &TestApp, receiver: &Receiver) -> (Person, Monitor, String) {
     let grace = app.person("Grace", Role::Responder).await;
-    app.reachable_by_webhook(&grace, &receiver, "/grace").await;
+    app.reachable_by_webhook(&grace, receiver, "/grace").await;
     let monitor = app.monitored_service("Checkout", "generic").await;
     let tiers = json!({"template": "tiers", "name": "Checkout", "time_zone": "Europe/London", "start": "2026-11-23",
         "participants": [grace.id], "secondary": [grace.id], "tickets": [grace.id], "service_id": monitor.service_id});
@@ -24,6 +26,20 @@ async fn a_shift_counts_its_pages_interruptions_tickets_and_incidents_against_th
     let escalation = json!({"escalation_policy_id": policy.body["id"]});
     let path = format!("/api/v1/services/{}/escalation", monitor.service_id);
     app.api(Method::PUT, &path, Some(&app.admin_token), Some(escalation)).await;
+    (grace, monitor, primary)
+}
+
+async fn declare(app: &TestApp, who: &Person, title: &str) {
+    let report =
+        json!({"title": title, "severity": "sev3", "problem_report": {"expected": "ok", "actual": "not"}});
+    assert_eq!(app.post("/api/v1/incidents", &who.token, report).await.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_shift_counts_its_pages_interruptions_tickets_and_incidents_against_the_budget() {
+    let app = TestApp::spawn().await;
+    let receiver = Receiver::start(0).await;
+    let (grace, monitor, primary) = grace_on_call(&app, &receiver).await;
 
     // 09:00 two pages half a minute apart: one interruption.
     app.trigger(&monitor, "Checkout 5xx").await;
@@ -36,8 +52,7 @@ async fn a_shift_counts_its_pages_interruptions_tickets_and_incidents_against_th
     let marked = app.post(&format!("/api/v1/alerts/{disk}/ticket-work"), &grace.token, json!({})).await;
     assert_eq!(marked.status, StatusCode::NO_CONTENT, "{marked:?}");
     for title in ["Checkout failing", "Search slow", "Login loop"] {
-        let report = json!({"title": title, "severity": "sev3", "problem_report": {"expected": "ok", "actual": "not"}});
-        assert_eq!(app.post("/api/v1/incidents", &grace.token, report).await.status, StatusCode::CREATED);
+        declare(&app, &grace, title).await;
         app.advance(SignedDuration::from_hours(1));
     }
     let query = format!(
@@ -197,4 +212,33 @@ async fn the_toil_report_ranks_noisy_alerts_and_counts_the_response() {
         page.contains("Noisiest alerts") && page.contains("Disk 91% full") && page.contains("30.0"),
         "{page}"
     );
+}
+
+#[tokio::test]
+async fn a_rotation_consistently_over_its_load_budget_proposes_ops_mode_for_its_service() {
+    let app = TestApp::spawn().await;
+    let receiver = Receiver::start(0).await;
+    let (grace, monitor, _) = grace_on_call(&app, &receiver).await;
+    let ops_mode = format!("/api/v1/services/{}/ops-mode", monitor.service_id);
+    // Monday to Thursday, two incidents in each of the secondary's 09:00–17:00 shifts, whose
+    // budget is 1.33. Grace alone on the round-the-clock primary has one long shift, which is
+    // not enough shifts to call it consistent.
+    for day in 0..4 {
+        declare(&app, &grace, &format!("Day {day}: checkout failing")).await;
+        app.advance(SignedDuration::from_hours(1));
+        if day < 3 {
+            assert_eq!(
+                app.get(&ops_mode, &grace.token).await.body["proposal"],
+                serde_json::Value::Null,
+                "day {day}"
+            );
+        }
+        declare(&app, &grace, &format!("Day {day}: search slow")).await;
+        app.advance(SignedDuration::from_hours(23));
+    }
+    let proposal = app.get(&ops_mode, &grace.token).await.body;
+    let proposal = proposal["proposal"].as_str().unwrap_or("").to_owned();
+    let secondary = "the load budget of Checkout secondary is exhausted: 4 of 4 shifts were over budget: 8 incidents against a budget of 5.3";
+    assert!(proposal.contains(secondary), "{proposal}");
+    assert!(!proposal.contains("Checkout primary"), "{proposal}");
 }
