@@ -140,8 +140,9 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Seeded, StoreError> {
     let platform = team_ids.iter().find(|(n, _)| *n == "Platform").map(|(_, id)| id.clone());
     seed_escalation(store, &service_ids, platform.ok_or(StoreError::NotFound("team"))?, now).await?;
     seed_alerts(store, &service_ids, now).await?;
+    seed_slos(store, &service_ids, now).await?;
     eprintln!(
-        "Demo data loaded: 2 teams, 8 people, 4 services, 5 schedules, an escalation policy, alerts, a maintenance window, a heartbeat, two incidents and a postmortem.\nSign in as {DEMO_ADMIN} (admin) or any other demo person, password {DEMO_PASSWORD}."
+        "Demo data loaded: 2 teams, 8 people, 4 services, 5 schedules, an escalation policy, alerts, a maintenance window, a heartbeat, two incidents, a postmortem and two SLOs.\nSign in as {DEMO_ADMIN} (admin) or any other demo person, password {DEMO_PASSWORD}."
     );
     Ok(Seeded::Created)
 }
@@ -273,6 +274,42 @@ async fn seed_alerts(store: &Store, services: &[ServiceId], now: Timestamp) -> R
     store.create_heartbeat(&services[3], &heartbeat, &new_integration_key(), &DEMO, now).await?;
     if let (Some(latency), Some(error_rate)) = (latency_alert, error_rate_alert) {
         seed_incidents(store, latency, error_rate, now).await?;
+    }
+    Ok(())
+}
+
+/// Two SLOs: Checkout API's availability, half its budget spent by this month's posted counts,
+/// and its latency under 300 ms.
+async fn seed_slos(store: &Store, service_ids: &[ServiceId], now: Timestamp) -> Result<(), StoreError> {
+    use muster_core::{
+        ids::SloId,
+        slo::{NewSlo, Sli},
+    };
+    let checkout = service_ids.first().ok_or(StoreError::NotFound("service"))?;
+    let availability = NewSlo {
+        name: "checkout-availability".into(),
+        sli: Sli::Ratio {
+            good: "http_requests_total{job=\"checkout\",code!~\"5..\"}".into(),
+            total: "http_requests_total{job=\"checkout\"}".into(),
+        },
+        objective: 99.9,
+        window_days: Some(28),
+    };
+    let latency = NewSlo {
+        name: "checkout-latency".into(),
+        sli: Sli::Latency {
+            histogram: "http_request_duration_seconds".into(),
+            selector: "job=\"checkout\"".into(),
+            threshold_seconds: 0.3,
+        },
+        objective: 99.0,
+        window_days: Some(28),
+    };
+    for new in [availability, latency] {
+        let slo = new.parse(SloId(muster_store::new_id()), checkout.clone()).map_err(StoreError::Invalid)?;
+        store.create_slo(&slo, &DEMO, now).await?;
+        // A fortnight of traffic: 1.4 million requests, 700 of them failing or slow.
+        store.record_slo_counts(&slo.id, 1_399_300, 1_400_000, now - SignedDuration::from_hours(24)).await?;
     }
     Ok(())
 }

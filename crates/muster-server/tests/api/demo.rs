@@ -85,6 +85,18 @@ async fn the_demo_fills_an_empty_database_and_keeps_an_existing_admin() {
     let postmortem = app.get("/api/v1/postmortems/1", &app.admin_token).await.body;
     assert_eq!(postmortem["status"], "published", "{postmortem}");
     assert_eq!(postmortem["action_items"].as_array().map(Vec::len), Some(2));
+    let services = app.get("/api/v1/services", &app.admin_token).await.body;
+    let checkout = services["items"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["name"] == "Checkout API"))
+        .expect("Checkout API");
+    let slos = app
+        .get(&format!("/api/v1/services/{}/slos", checkout["id"].as_str().unwrap_or("")), &app.admin_token)
+        .await
+        .body;
+    assert_eq!(slos.as_array().map(Vec::len), Some(2), "{slos}");
+    let remaining = slos[0]["budget"]["remaining"].as_f64().unwrap_or(0.0);
+    assert!((remaining - 0.5).abs() < 1e-9, "half the availability budget is spent: {slos}");
     let month = app.get("/api/v1/postmortems/of-the-month", &app.admin_token).await.body;
     assert_eq!(month["winner"]["title"], "Postmortem: Checkout slow after the pricing deploy", "{month}");
     let reading = app.get("/api/v1/reading-list", &app.admin_token).await.body;
