@@ -237,7 +237,7 @@ pub async fn toil_report(
     (from, until): (Timestamp, Timestamp),
 ) -> ApiResult<Toil> {
     caller.require(Permission::ReadAlerts, "read toil reports")?;
-    Ok(toil(&state.store.alert_facts(from, until, state.now()).await?, TOIL_TOP))
+    Ok(toil(&state.store.alert_facts(from, until, state.now()).await?, TOIL_TOP, &caller.time_zone()))
 }
 
 /// The noisiest alerts as CSV.

@@ -17,7 +17,7 @@ mod toil;
 mod tests;
 
 pub use advice::{Advice, ServiceActivity, advice};
-pub use toil::{AlertFacts, NoisyAlert, ResponseFigures, Toil, toil};
+pub use toil::{AlertFacts, NoisyAlert, ResponseFigures, Toil, WeekFigures, toil};
 
 /// The figures the load is measured against.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -163,7 +163,7 @@ fn toil_ranks_the_noisy_alerts_and_counts_the_response() {
         alert("cpu", "2026-11-23T13:00:00Z", None, None, false, None, 0),
         alert("5xx", "2026-11-23T14:00:00Z", Some("2026-11-23T14:02:00Z"), None, true, Some(true), 0),
     ];
-    let found = toil(&alerts, 2);
+    let found = toil(&alerts, 2, &TimeZone::get("Europe/London").unwrap());
     let noisiest: Vec<(&str, u32, u32)> =
         found.noisiest.iter().map(|k| (k.dedup_key.as_str(), k.opened, k.pages)).collect();
     assert_eq!(noisiest, [("disk", 3, 3), ("cpu", 2, 0)], "the top two, most often opened first");
@@ -178,6 +178,15 @@ fn toil_ranks_the_noisy_alerts_and_counts_the_response() {
     let high = found.responses.iter().find(|r| r.priority == "high").expect("high");
     assert_eq!((high.alerts, high.mtta_minutes, high.mttr_minutes), (4, Some(4.3), Some(30.0)));
     assert_eq!((high.targets_met, high.targets_missed), (3, 1));
+    assert_eq!(found.weekly.len(), 1, "all on Monday 23 November");
+    assert_eq!((found.weekly[0].week.as_str(), found.weekly[0].alerts), ("2026-11-23", 6));
+    let mut later = alerts[0].clone();
+    later.opened_at = t("2026-11-29T23:30:00Z"); // Sunday night in London, Monday morning in Tokyo
+    later.acknowledged_at = Some(t("2026-11-29T23:40:00Z"));
+    let tokyo = toil(std::slice::from_ref(&later), 2, &TimeZone::get("Asia/Tokyo").unwrap());
+    assert_eq!((tokyo.weekly[0].week.as_str(), tokyo.weekly[0].mtta_minutes), ("2026-11-30", Some(10.0)));
+    let london = toil(std::slice::from_ref(&later), 2, &TimeZone::get("Europe/London").unwrap());
+    assert_eq!(london.weekly[0].week, "2026-11-23", "the week is the reader's");
     let low = found.responses.iter().find(|r| r.priority == "low").expect("low");
     assert_eq!((low.mtta_minutes, low.mttr_minutes), (None, Some(60.0)));
 }

@@ -4,7 +4,7 @@
 //! figures per service and priority: mean time to acknowledge and to resolve, and response
 //! targets met and missed; with each alert's answers to "was this page useful?".
 
-use jiff::Timestamp;
+use jiff::{Timestamp, tz::TimeZone};
 use serde::Serialize;
 
 /// What the store knows of one alert opened in the window.
@@ -69,6 +69,49 @@ pub struct Toil {
     /// Alerts acknowledged and resolved with nothing done.
     pub without_action: u32,
     pub responses: Vec<ResponseFigures>,
+    /// Week by week (weeks start on Monday in the reader's zone), for the MTTA and MTTR trends.
+    pub weekly: Vec<WeekFigures>,
+}
+
+/// One week's alerts and their mean response.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WeekFigures {
+    /// The Monday the week starts on, `2026-11-23`.
+    pub week: String,
+    pub alerts: u32,
+    pub mtta_minutes: Option<f64>,
+    pub mttr_minutes: Option<f64>,
+}
+
+/// The Monday of the week `at` falls in, in `zone`.
+fn week_of(at: Timestamp, zone: &TimeZone) -> String {
+    let date = at.to_zoned_datetime(zone.clone()).date();
+    let back = i64::from(date.weekday().to_monday_zero_offset());
+    date.checked_sub(jiff::Span::new().days(back)).unwrap_or(date).to_string()
+}
+
+fn weekly(alerts: &[AlertFacts], zone: &TimeZone) -> Vec<WeekFigures> {
+    let mut weeks: Vec<String> = alerts.iter().map(|a| week_of(a.opened_at, zone)).collect();
+    weeks.sort();
+    weeks.dedup();
+    weeks
+        .into_iter()
+        .map(|week| {
+            let mine: Vec<&AlertFacts> =
+                alerts.iter().filter(|a| week_of(a.opened_at, zone) == week).collect();
+            let acks: Vec<f64> =
+                mine.iter().filter_map(|a| a.acknowledged_at.map(|at| minutes(a.opened_at, at))).collect();
+            let fixes: Vec<f64> =
+                mine.iter().filter_map(|a| a.resolved_at.map(|at| minutes(a.opened_at, at))).collect();
+            WeekFigures {
+                week,
+                alerts: u32::try_from(mine.len()).unwrap_or(u32::MAX),
+                mtta_minutes: mean(&acks),
+                mttr_minutes: mean(&fixes),
+            }
+        })
+        .collect()
 }
 
 fn mean(values: &[f64]) -> Option<f64> {
@@ -79,8 +122,8 @@ fn minutes(from: Timestamp, to: Timestamp) -> f64 {
     to.duration_since(from).as_secs_f64() / 60.0
 }
 
-/// The toil in `alerts`, with at most `top` rows in each ranking.
-pub fn toil(alerts: &[AlertFacts], top: usize) -> Toil {
+/// The toil in `alerts`, with at most `top` rows in each ranking; weeks start on Monday in `zone`.
+pub fn toil(alerts: &[AlertFacts], top: usize, zone: &TimeZone) -> Toil {
     let idle = |a: &AlertFacts| a.acknowledged_at.is_some() && a.resolved_at.is_some() && a.actions == 0;
     let mut keys: Vec<NoisyAlert> = Vec::new();
     for alert in alerts {
@@ -150,5 +193,6 @@ pub fn toil(alerts: &[AlertFacts], top: usize) -> Toil {
         repeat_pages,
         without_action: u32::try_from(alerts.iter().filter(|a| idle(a)).count()).unwrap_or(u32::MAX),
         responses,
+        weekly: weekly(alerts, zone),
     }
 }

@@ -212,6 +212,7 @@ struct ToilPage {
     layout: Layout,
     filters: ToilFilters,
     toil: Option<muster_core::load::Toil>,
+    trend: String,
     csv_url: String,
     errors: Vec<FieldError>,
 }
@@ -220,6 +221,46 @@ impl ToilPage {
     fn minutes(&self, value: &Option<f64>) -> String {
         value.map_or_else(|| "—".to_owned(), |m| format!("{m:.1}"))
     }
+}
+
+/// MTTA and MTTR week by week, as two lines.
+fn trend_chart(weeks: &[muster_core::load::WeekFigures]) -> String {
+    if weeks.len() < 2 {
+        return String::new();
+    }
+    let most =
+        weeks.iter().flat_map(|w| [w.mtta_minutes, w.mttr_minutes]).flatten().fold(1.0_f64, f64::max).ceil();
+    let (width, height, pad) = (720.0, 160.0, 24.0);
+    let step = (width - 2.0 * pad) / (weeks.len() - 1) as f64;
+    let point = |index: usize, value: f64| {
+        format!("{:.1},{:.1}", pad + index as f64 * step, height - pad - value / most * (height - 2.0 * pad))
+    };
+    let line = |pick: fn(&muster_core::load::WeekFigures) -> Option<f64>| {
+        weeks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| pick(w).map(|v| point(i, v)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut svg = format!(
+        "<svg role=\"img\" aria-label=\"Mean time to acknowledge and to resolve, week by week\" viewBox=\"0 0 {width} {height}\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <text x=\"0\" y=\"{top}\" font-size=\"11\">{most} min</text>\
+         <polyline fill=\"none\" stroke=\"#1565c0\" stroke-width=\"2\" points=\"{mtta}\"><title>MTTA</title></polyline>\
+         <polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\" points=\"{mttr}\"><title>MTTR</title></polyline>",
+        top = pad,
+        mtta = line(|w| w.mtta_minutes),
+        mttr = line(|w| w.mttr_minutes),
+    );
+    for (index, week) in weeks.iter().enumerate() {
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{height}\" font-size=\"10\">{}</text>",
+            pad + index as f64 * step - 14.0,
+            week.week.get(5..).unwrap_or(&week.week)
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
 }
 
 async fn toil(
@@ -250,10 +291,12 @@ async fn toil(
         }
         Err(error) => (None, String::new(), form_errors(error)?),
     };
+    let trend = toil.as_ref().map(|t| trend_chart(&t.weekly)).unwrap_or_default();
     let view = ToilPage {
         layout: Layout::new(&caller, "reports", None, state.now()),
         filters,
         toil,
+        trend,
         csv_url,
         errors: errors.clone(),
     };

@@ -212,6 +212,32 @@ async fn the_toil_report_ranks_noisy_alerts_and_counts_the_response() {
         page.contains("Noisiest alerts") && page.contains("Disk 91% full") && page.contains("30.0"),
         "{page}"
     );
+
+    // A week later one more alert, acknowledged after ten minutes: a second point on the trend.
+    app.advance(SignedDuration::from_hours(24 * 7));
+    let cache = app.trigger(&monitor, "Cache hit ratio low").await;
+    app.advance(SignedDuration::from_mins(10));
+    app.post(&format!("/api/v1/alerts/{cache}/acknowledge"), &grace.token, json!({})).await;
+    let two_weeks = app
+        .get("/api/v1/reports/toil?from=2026-11-23T00:00:00Z&until=2026-12-07T00:00:00Z", &grace.token)
+        .await
+        .body;
+    let weeks: Vec<(String, u64, f64)> = two_weeks["weekly"]
+        .as_array()
+        .expect("weeks")
+        .iter()
+        .map(|w| {
+            (
+                w["week"].as_str().unwrap_or("").to_owned(),
+                w["alerts"].as_u64().unwrap_or(0),
+                w["mtta_minutes"].as_f64().unwrap_or(0.0),
+            )
+        })
+        .collect();
+    assert_eq!(weeks, [("2026-11-23".to_owned(), 4, 4.0), ("2026-11-30".to_owned(), 1, 10.0)]);
+    let page =
+        app.sign_in(&grace.email).await.get("/reports/toil?from=2026-11-23&until=2026-12-06").await.text;
+    assert!(page.contains("<polyline") && page.contains("Week by week"), "{page}");
 }
 
 #[tokio::test]
