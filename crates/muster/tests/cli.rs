@@ -39,6 +39,13 @@ impl Workspace {
         self.command(args).output().expect("muster runs")
     }
 
+    /// A client command against `server` with `token`.
+    fn against(&self, server: &Server, token: &str, args: &[&str]) -> Output {
+        let mut all = vec!["--server", server.url.as_str(), "--token", token];
+        all.extend_from_slice(args);
+        self.run(&all)
+    }
+
     fn run_with_stdin(&self, args: &[&str], input: &str) -> Output {
         let mut child = self
             .command(args)
@@ -133,11 +140,7 @@ fn an_operator_bootstraps_then_manages_services_from_the_command_line() {
     assert!(workspace.dir.path().join("muster.db").is_file(), "the SQLite default is created in place");
 
     let server = workspace.serve();
-    let with = |args: &[&str]| {
-        let mut all = vec!["--server", server.url.as_str(), "--token", token.as_str()];
-        all.extend_from_slice(args);
-        workspace.run(&all)
-    };
+    let with = |args: &[&str]| workspace.against(&server, &token, args);
     let team = with(&["--json", "team", "create", "--name", "Payments SRE"]);
     assert!(team.status.success(), "{}", stderr(&team));
     let team: serde_json::Value = serde_json::from_slice(&team.stdout).expect("JSON");
@@ -231,11 +234,7 @@ fn oncall_and_schedules_from_the_command_line() {
     let workspace = Workspace::new();
     let token = bootstrap(&workspace);
     let server = workspace.serve();
-    let with = |args: &[&str]| {
-        let mut all = vec!["--server", server.url.as_str(), "--token", token.as_str()];
-        all.extend_from_slice(args);
-        workspace.run(&all)
-    };
+    let with = |args: &[&str]| workspace.against(&server, &token, args);
     let me: serde_json::Value =
         serde_json::from_slice(&with(&["--json", "user", "show", "me"]).stdout).expect("JSON");
     let my_id = me["id"].as_str().expect("id").to_owned();
@@ -387,11 +386,7 @@ fn alerts_are_sent_listed_shown_acknowledged_and_resolved_from_the_command_line(
     let workspace = Workspace::new();
     let token = bootstrap(&workspace);
     let server = workspace.serve();
-    let with = |args: &[&str]| {
-        let mut all = vec!["--server", server.url.as_str(), "--token", token.as_str()];
-        all.extend_from_slice(args);
-        workspace.run(&all)
-    };
+    let with = |args: &[&str]| workspace.against(&server, &token, args);
     let service = post_json(&server.url, &token, "/api/v1/services", r#"{"name": "Checkout"}"#);
     let service_id = service["id"].as_str().expect("service id");
     let send = |summary: &str| {
@@ -448,11 +443,7 @@ fn a_served_alert_pages_through_its_policy_and_the_page_is_shown_from_the_comman
     let workspace = Workspace::new();
     let token = bootstrap(&workspace);
     let server = workspace.serve();
-    let with = |args: &[&str]| {
-        let mut all = vec!["--server", server.url.as_str(), "--token", token.as_str()];
-        all.extend_from_slice(args);
-        workspace.run(&all)
-    };
+    let with = |args: &[&str]| workspace.against(&server, &token, args);
     let (_, me) = http(&server.url, "GET", "/api/v1/users/me", Some(&token), "").expect("the server answers");
     let me: serde_json::Value = serde_json::from_str(&me).expect("JSON");
     let policy = format!(
@@ -513,11 +504,7 @@ fn an_incident_is_declared_handed_off_and_investigated_from_the_command_line() {
     let workspace = Workspace::new();
     let token = bootstrap(&workspace);
     let server = workspace.serve();
-    let run_as = |token: &str, args: &[&str]| {
-        let mut all = vec!["--server", server.url.as_str(), "--token", token];
-        all.extend_from_slice(args);
-        workspace.run(&all)
-    };
+    let run_as = |token: &str, args: &[&str]| workspace.against(&server, token, args);
     let with = |args: &[&str]| run_as(&token, args);
     let created = workspace.run_with_stdin(
         &[
@@ -600,11 +587,7 @@ fn a_resolved_incident_s_postmortem_is_shown_exported_and_submitted_from_the_com
     let workspace = Workspace::new();
     let token = bootstrap(&workspace);
     let server = workspace.serve();
-    let with = |args: &[&str]| {
-        let mut all = vec!["--server", server.url.as_str(), "--token", token.as_str()];
-        all.extend_from_slice(args);
-        workspace.run(&all)
-    };
+    let with = |args: &[&str]| workspace.against(&server, &token, args);
     let declared = with(&[
         "incident",
         "declare",
@@ -686,11 +669,7 @@ fn slo_rules_and_the_deploy_gate_from_the_command_line() {
     let workspace = Workspace::new();
     let token = bootstrap(&workspace);
     let server = workspace.serve();
-    let with = |args: &[&str]| {
-        let mut all = vec!["--server", server.url.as_str(), "--token", token.as_str()];
-        all.extend_from_slice(args);
-        workspace.run(&all)
-    };
+    let with = |args: &[&str]| workspace.against(&server, &token, args);
     let service = post_json(&server.url, &token, "/api/v1/services", r#"{"name": "Search"}"#);
     let service = service["id"].as_str().expect("a service id").to_owned();
     let slo = r#"{"name": "search-availability", "objective": 99.5, "sli": {"kind": "ratio", "good": "search_ok_total", "total": "search_total"}}"#;
@@ -736,11 +715,7 @@ fn the_load_report_is_printed_as_a_table_and_as_csv() {
     let workspace = Workspace::new();
     let token = bootstrap(&workspace);
     let server = workspace.serve();
-    let with = |args: &[&str]| {
-        let mut all = vec!["--server", server.url.as_str(), "--token", token.as_str()];
-        all.extend_from_slice(args);
-        workspace.run(&all)
-    };
+    let with = |args: &[&str]| workspace.against(&server, &token, args);
     let (_, me) = http(&server.url, "GET", "/api/v1/users/me", Some(&token), "").expect("the server answers");
     let me: serde_json::Value = serde_json::from_str(&me).expect("JSON");
     let body = format!(
