@@ -364,6 +364,8 @@ async fn a_postmortem_is_drafted_on_resolve_checked_for_blame_reviewed_published
 
     // Ada resolves the customer-facing incident; its required postmortem is drafted at once.
     ada_browser.sign_in(&app, "ada.lovelace@example.com", "/incidents/1").await;
+    // Signing in loads the room afterwards; its buttons exist only once it has.
+    ada_browser.wait_for_text("h1", "Incident 1: Checkout failing").await;
     ada_browser.click("form[action$='/state'] input[value=resolved] + button").await;
     ada_browser.wait_for_text("#postmortem", "Required because it was customer-facing").await;
     ada_browser.click("#postmortem a[href^='/postmortems/']").await;
