@@ -30,21 +30,14 @@ async fn served_services(
     (from, until): (Timestamp, Timestamp),
 ) -> ApiResult<Vec<ServiceActivity>> {
     let facts = state.store.alert_facts(from, until.min(state.now()), state.now()).await?;
-    let everything = state
-        .store
-        .list_services(muster_core::page::Page { limit: muster_core::page::Page::MAX_LIMIT, offset: 0 })
-        .await?;
     let mut served = Vec::new();
-    for service in everything {
-        if !state.store.service_schedules(&service.id).await?.iter().any(|(_, id)| id == schedule) {
-            continue;
-        }
+    for (id, name) in state.store.services_on_schedule(schedule).await? {
         served.push(ServiceActivity {
-            incidents: u32::try_from(incidents.iter().filter(|i| i.services.contains(&service.id)).count())
+            incidents: u32::try_from(incidents.iter().filter(|i| i.services.contains(&id)).count())
                 .unwrap_or(u32::MAX),
-            pages: u32::try_from(facts.iter().filter(|f| f.paged && f.service == service.name).count())
+            pages: u32::try_from(facts.iter().filter(|f| f.paged && f.service == name).count())
                 .unwrap_or(u32::MAX),
-            name: service.name,
+            name,
         });
     }
     Ok(served)

@@ -186,6 +186,17 @@ pub struct OpsModeView {
 
 pub async fn ops_mode(state: &AppState, caller: &Caller, service: &str) -> ApiResult<OpsModeView> {
     let slos = list(state, caller, service).await?;
+    ops_mode_given(state, caller, service, &slos).await
+}
+
+/// The ops-mode view from the service's SLOs as [`list`] gave them, so that a page showing both
+/// reads the budgets (possibly from Prometheus) once.
+pub async fn ops_mode_given(
+    state: &AppState,
+    caller: &Caller,
+    service: &str,
+    slos: &[SloView],
+) -> ApiResult<OpsModeView> {
     let service = service_id(state, service).await?;
     let current = state.store.ops_mode_of(&service).await?;
     let exceptions = match &current {

@@ -596,6 +596,21 @@ impl Store {
         Ok(())
     }
 
+    /// The services a schedule is on call for (in any tier), by name: id and name.
+    pub async fn services_on_schedule(
+        &self,
+        schedule: &ScheduleId,
+    ) -> Result<Vec<(ServiceId, String)>, StoreError> {
+        let found: Vec<(String, String)> = sqlx::query_as(
+            "SELECT DISTINCT s.id, s.name FROM services s JOIN service_schedules ss ON ss.service_id = s.id
+             WHERE ss.schedule_id = $1 AND s.deleted_at IS NULL ORDER BY s.name, s.id",
+        )
+        .bind(schedule.as_str())
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(found.into_iter().map(|(id, name)| (ServiceId(id), name)).collect())
+    }
+
     /// The schedule serving each tier of a service, primary first.
     pub async fn service_schedules(
         &self,

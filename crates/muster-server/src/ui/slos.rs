@@ -65,6 +65,7 @@ async fn reliability_page(
     done: Option<&str>,
     errors: Vec<FieldError>,
 ) -> UiResult {
+    let views = slos::list(state, caller, id).await?;
     let view = ReliabilityPage {
         layout: Layout::new(caller, "services", done, state.now()),
         service: state
@@ -72,8 +73,8 @@ async fn reliability_page(
             .get_service(&muster_core::ids::ServiceId(id.to_owned()))
             .await
             .map_err(ApiError::from)?,
-        slos: slos::list(state, caller, id).await?,
-        ops: slos::ops_mode(state, caller, id).await?,
+        ops: slos::ops_mode_given(state, caller, id, &views).await?,
+        slos: views,
         gate: slos::gate(state, caller, id, None).await?,
         can_manage: caller.user.role.allows(Permission::ManageServices),
         errors: errors.clone(),
