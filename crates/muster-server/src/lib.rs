@@ -115,16 +115,16 @@ pub async fn serve(config: Config, demo: bool) -> Result<(), Box<dyn std::error:
     tracing::info!(database = %config.redacted_database_url(), "opening the database");
     let store = Store::open(&config.database_url).await?;
     let clock = Arc::new(SystemClock);
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let public_url = config.public_url();
+    notifiers::Notifiers::new(&config)?;
+    let state = AppState::new(store.clone(), clock.clone(), config);
     if demo {
-        demo::seed(&store, clock.now()).await?;
+        demo::seed(&state, clock.now()).await?;
     }
     if store.count_users().await? == 0 {
         eprintln!("{}", console::NO_USERS_HINT);
     }
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    let public_url = config.public_url();
-    notifiers::Notifiers::new(&config)?;
-    let state = AppState::new(store.clone(), clock, config);
     tokio::spawn(handoffs::run(state.clone()));
     tokio::spawn(heartbeats::run(state.clone()));
     tokio::spawn(reminders::run(state.clone()));

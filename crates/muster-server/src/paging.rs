@@ -83,14 +83,14 @@ pub struct PageView {
 }
 
 /// A six-digit code and what the store keeps of it.
-fn new_code(now: jiff::Timestamp) -> (String, VerificationCode) {
+pub(crate) fn new_code(now: jiff::Timestamp) -> (String, VerificationCode) {
     let number = u32::from_str_radix(&random_hex(4), 16).unwrap_or(0) % 1_000_000;
     let code = format!("{number:06}");
     let hash = token_hash(&code);
     (code, VerificationCode { hash, expires_at: now + CODE_LIFETIME })
 }
 
-fn verification_notice(code: &str) -> Notice {
+pub(crate) fn verification_notice(code: &str) -> Notice {
     Notice {
         title: format!("Your Muster verification code: {code}"),
         text: "Type this code next to the contact method on your Settings page in Muster to start \

@@ -1,5 +1,6 @@
 //! The demo organisation.
 
+use jiff::Timestamp;
 use muster_core::{page::Page, user::Role};
 use muster_server::demo::{self, DEMO_ADMIN, Seeded};
 use reqwest::StatusCode;
@@ -9,7 +10,7 @@ use crate::helpers::{Browser, TestApp, start_of_test};
 #[tokio::test]
 async fn the_demo_fills_an_empty_database_and_keeps_an_existing_admin() {
     let app = TestApp::spawn().await;
-    assert_eq!(demo::seed(&app.store, start_of_test()).await.expect("seed"), Seeded::Created);
+    assert_eq!(demo::seed(&app.state, start_of_test()).await.expect("seed"), Seeded::Created);
     let teams = app.store.list_teams(Page::first()).await.expect("teams");
     let services = app.store.list_services(Page::first()).await.expect("services");
     let people = app.store.list_users(Page::first()).await.expect("people");
@@ -56,25 +57,31 @@ async fn the_demo_fills_an_empty_database_and_keeps_an_existing_admin() {
     assert_eq!(open.len(), 3, "{open:?}");
     assert!(open.contains(&("Checkout API 5xx rate above 2% for 5 minutes", "acknowledged")));
     let resolved = app.get("/api/v1/alerts?status=resolved", &app.admin_token).await.body;
-    assert_eq!(resolved["alerts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(resolved["alerts"].as_array().map(Vec::len), Some(50), "a full first page of history");
 
     for service in &services {
         let escalation = app.store.service_escalation(&service.id).await.expect("escalation");
         assert_eq!(escalation.policy_name.as_deref(), Some("Default"), "{} pages", service.name);
     }
 
-    let resolved = app.get("/api/v1/incidents/1", &app.admin_token).await.body;
+    let everything = app.store.incidents_declared_between(Timestamp::UNIX_EPOCH, Timestamp::MAX).await;
+    let (morning, open) = match everything.expect("incidents").as_slice() {
+        [.., morning, open] => (morning.number, open.number),
+        _ => panic!("the history's incidents, the morning's and the open one"),
+    };
+    let resolved = app.get(&format!("/api/v1/incidents/{morning}"), &app.admin_token).await.body;
     assert_eq!(
         (resolved["state"].as_str(), resolved["command"]["commander"]["name"].as_str()),
         (Some("resolved"), Some("Sam Okafor"))
     );
     assert_eq!(resolved["investigation"]["cure_outcome"], "mitigated_with_known_fix");
     assert_eq!(resolved["hypotheses"][0]["verdict"], "confirmed");
-    let open = app.get("/api/v1/incidents/2", &app.admin_token).await.body;
+    let room = format!("/incidents/{open}");
+    let open = app.get(&format!("/api/v1{room}"), &app.admin_token).await.body;
     assert_eq!(open["state"], "investigating");
     assert_eq!(open["investigation"]["stage"], "diagnose");
     assert_eq!(open["command"]["offers"][0]["to"]["name"], "Ada Lovelace", "command is on offer to Ada");
-    let timeline = app.get("/api/v1/incidents/2/timeline", &app.admin_token).await.body;
+    let timeline = app.get(&format!("/api/v1{room}/timeline"), &app.admin_token).await.body;
     let entries = timeline.as_array().expect("a timeline");
     assert!(entries.len() >= 15, "a rich timeline: {}", entries.len());
     assert!(entries[0]["pinned"].as_bool().unwrap_or(false));
@@ -82,7 +89,7 @@ async fn the_demo_fills_an_empty_database_and_keeps_an_existing_admin() {
     assert_eq!(status.as_array().map(Vec::len), Some(2), "both have public updates: {status}");
     let ada = Browser::new(&app.address);
     ada.try_sign_in(DEMO_ADMIN, demo::DEMO_PASSWORD).await;
-    let postmortem = app.get("/api/v1/postmortems/1", &app.admin_token).await.body;
+    let postmortem = app.get(&format!("/api/v1/postmortems/{morning}"), &app.admin_token).await.body;
     assert_eq!(postmortem["status"], "published", "{postmortem}");
     assert_eq!(postmortem["action_items"].as_array().map(Vec::len), Some(2));
     let services = app.get("/api/v1/services", &app.admin_token).await.body;
@@ -107,7 +114,7 @@ async fn the_demo_fills_an_empty_database_and_keeps_an_existing_admin() {
     let export = app
         .api(
             reqwest::Method::GET,
-            "/api/v1/postmortems/1/export?format=markdown",
+            &format!("/api/v1/postmortems/{morning}/export?format=markdown"),
             Some(&app.admin_token),
             None,
         )
@@ -149,7 +156,7 @@ async fn the_demo_fills_an_empty_database_and_keeps_an_existing_admin() {
     ] {
         assert!(markdown.contains(field), "{field} missing:\n{markdown}");
     }
-    let room = ada.get("/incidents/2").await;
+    let room = ada.get(&room).await;
     assert_eq!(room.status, StatusCode::OK);
     assert!(room.text.contains("I confirm I am now the IC"), "Ada is offered command in the room");
 }
@@ -158,6 +165,58 @@ async fn the_demo_fills_an_empty_database_and_keeps_an_existing_admin() {
 async fn the_demo_leaves_a_database_with_data_alone() {
     let app = TestApp::spawn().await;
     app.create_service(&app.admin_token, "Ours", None).await;
-    assert_eq!(demo::seed(&app.store, start_of_test()).await.expect("seed"), Seeded::SkippedExistingData);
+    assert_eq!(demo::seed(&app.state, start_of_test()).await.expect("seed"), Seeded::SkippedExistingData);
     assert_eq!(app.service_names().await, ["Ours"]);
+}
+
+/// Done when: with the demo's generated history, the reports show over-budget shifts, the
+/// noisiest alerts and a service proposed for ops mode.
+#[tokio::test]
+async fn the_demo_history_shows_over_budget_shifts_the_noisiest_alerts_and_an_ops_mode_proposal() {
+    let app = TestApp::spawn().await;
+    demo::seed(&app.state, start_of_test()).await.expect("seed");
+    let schedules = app.store.all_schedules().await.expect("schedules");
+    let app = &app;
+    let report = |name: &str| {
+        let id = schedules.iter().find(|s| s.name == name).map(|s| s.id.to_string()).expect("schedule");
+        let path = format!("/api/v1/reports/load?schedule={id}");
+        async move { app.get(&path, &app.admin_token).await }
+    };
+    let platform = report("Platform follow-the-sun").await.body;
+    let shifts = platform["shifts"].as_array().expect("shifts");
+    let over = shifts.iter().filter(|s| s["over_budget"] == true).count();
+    assert!(shifts.len() >= 50, "four weeks of twelve-hour shifts: {}", shifts.len());
+    assert!(over * 2 >= shifts.len(), "most shifts over budget: {over} of {}", shifts.len());
+    let kinds: Vec<&str> =
+        platform["advice"].as_array().expect("advice").iter().filter_map(|a| a["kind"].as_str()).collect();
+    assert!(kinds.contains(&"ops_mode"), "{kinds:?}");
+    let night_pages: u64 =
+        platform["people"].as_array().expect("people").iter().filter_map(|p| p["night_pages"].as_u64()).sum();
+    assert!(night_pages > 0, "someone was woken: {platform}");
+
+    let gateway = report("Payment Gateway weekly").await.body;
+    let advice = gateway["advice"].as_array().expect("advice");
+    assert!(
+        advice.iter().any(|a| a["kind"] == "product_team"
+            && a["advice"].as_str().is_some_and(|t| t.starts_with("Payment Gateway"))),
+        "the quiet gateway may move to its product team: {advice:?}"
+    );
+
+    let toil = app.get("/api/v1/reports/toil", &app.admin_token).await.body;
+    let noisiest = &toil["noisiest"][0];
+    assert_eq!(noisiest["dedup_key"], "KubeNodeDiskPressure/pool-b", "{toil}");
+    assert_eq!(noisiest["without_action"], noisiest["opened"], "it is left to resolve itself every time");
+    assert!(noisiest["useless_votes"].as_u64().unwrap_or(0) > 0, "people said it was not useful");
+    assert!(toil["without_action"].as_u64().unwrap_or(0) > 20);
+
+    let services = app.store.list_services(Page::first()).await.expect("services");
+    let kubernetes = services.iter().find(|s| s.name == "Kubernetes Platform").expect("the platform");
+    let ops = app.get(&format!("/api/v1/services/{}/ops-mode", kubernetes.id), &app.admin_token).await.body;
+    let proposal = ops["proposal"].as_str().unwrap_or_default();
+    assert!(proposal.contains("the load budget of Platform follow-the-sun is exhausted"), "{ops}");
+    let gate = app.get(&format!("/api/v1/services/{}/deploy-gate", kubernetes.id), &app.admin_token).await;
+    assert_eq!(gate.status, StatusCode::OK, "a proposal does not freeze by itself");
+    let checkout = services.iter().find(|s| s.name == "Checkout API").expect("checkout");
+    let ops = app.get(&format!("/api/v1/services/{}/ops-mode", checkout.id), &app.admin_token).await.body;
+    assert!(ops["proposal"].is_null(), "checkout is within its budgets: {ops}");
 }

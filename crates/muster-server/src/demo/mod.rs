@@ -1,8 +1,9 @@
 //! `muster serve --demo`: a realistic example organisation so that a newcomer sees a populated
 //! product at once: two teams, eight people in several time zones, four services with keys, and
-//! the seed's schedule designs (three tiers, follow-the-sun, a weekly rotation), and a morning's
-//! alerts with a maintenance window and a heartbeat, and two incidents: one resolved this morning
-//! (with its published postmortem) and one open now.
+//! the seed's schedule designs (three tiers, follow-the-sun, a weekly rotation), twelve weeks of
+//! history for the load and toil reports ([`history`]), and a morning's alerts with a maintenance
+//! window and a heartbeat, and two incidents: one resolved this morning (with its published
+//! postmortem) and one open now.
 //!
 //! Seeding is idempotent in the way that matters: it runs only while the database has no teams and
 //! no services, keeps users who already exist (such as an admin made with `muster user create`),
@@ -31,7 +32,14 @@ use muster_core::{
 };
 use muster_store::{AlertAction, Delivery, NewSchedule, Store, StoreError};
 
-use crate::secrets::{hash_password, new_integration_key};
+use crate::{
+    secrets::{hash_password, new_integration_key},
+    state::AppState,
+};
+
+mod history;
+
+pub use history::HISTORY_DAYS;
 
 /// Every demo user signs in with this password.
 pub const DEMO_PASSWORD: &str = "muster-demo";
@@ -98,7 +106,8 @@ pub enum Seeded {
     SkippedExistingData,
 }
 
-pub async fn seed(store: &Store, now: Timestamp) -> Result<Seeded, StoreError> {
+pub async fn seed(state: &AppState, now: Timestamp) -> Result<Seeded, StoreError> {
+    let store = &state.store;
     let has_teams = !store.list_teams(Page { limit: 1, offset: 0 }).await?.is_empty();
     let has_services = !store.list_services(Page { limit: 1, offset: 0 }).await?.is_empty();
     if has_teams || has_services {
@@ -106,21 +115,29 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Seeded, StoreError> {
         return Ok(Seeded::SkippedExistingData);
     }
     let password_hash = hash_password(DEMO_PASSWORD.to_owned()).await;
+    let history_starts = founded(now);
+    let mut addresses = Vec::new();
     for (name, email, zone, role) in PEOPLE {
         let new = NewUser::parse(name, email, Some(zone), role).map_err(StoreError::Invalid)?;
-        match store.create_user(&new, Some(&password_hash), &DEMO, now).await {
-            Ok(_) | Err(StoreError::Conflict { .. }) => {}
+        match store.create_user(&new, Some(&password_hash), &DEMO, history_starts).await {
+            Ok(user) => addresses.push((user.id, email)),
+            Err(StoreError::Conflict { .. }) => {}
             Err(error) => return Err(error),
         }
     }
+    history::give_everyone_an_address(state, &addresses, history_starts).await?;
     let mut team_ids = Vec::new();
     for (name, description, members) in TEAMS {
         let team = store
-            .create_team(&NewTeam::parse(name, Some(description)).map_err(StoreError::Invalid)?, &DEMO, now)
+            .create_team(
+                &NewTeam::parse(name, Some(description)).map_err(StoreError::Invalid)?,
+                &DEMO,
+                history_starts,
+            )
             .await?;
         for email in members {
             let user = store.find_user_by_email(email).await?;
-            store.add_team_member(&team.id, &user.id, &DEMO, now).await?;
+            store.add_team_member(&team.id, &user.id, &DEMO, history_starts).await?;
         }
         team_ids.push((name, team.id));
     }
@@ -128,23 +145,39 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Seeded, StoreError> {
     for (name, description, team, kinds) in SERVICES {
         let team_id = team_ids.iter().find(|(n, _)| *n == team).map(|(_, id)| id.clone());
         let new = NewService::parse(name, Some(description), team_id).map_err(StoreError::Invalid)?;
-        let service = store.create_service(&new, &DEMO, now).await?;
+        let service = store.create_service(&new, &DEMO, history_starts).await?;
         for kind in kinds {
             store
-                .create_integration_key(&service.id, *kind, kind.as_str(), &new_integration_key(), &DEMO, now)
+                .create_integration_key(
+                    &service.id,
+                    *kind,
+                    kind.as_str(),
+                    &new_integration_key(),
+                    &DEMO,
+                    history_starts,
+                )
                 .await?;
         }
         service_ids.push(service.id);
     }
-    seed_schedules(store, &service_ids, now).await?;
-    let platform = team_ids.iter().find(|(n, _)| *n == "Platform").map(|(_, id)| id.clone());
-    seed_escalation(store, &service_ids, platform.ok_or(StoreError::NotFound("team"))?, now).await?;
+    let team = |name: &str| team_ids.iter().find(|(n, _)| *n == name).map(|(_, id)| id.clone());
+    let payments = team("Payments SRE").ok_or(StoreError::NotFound("team"))?;
+    let platform = team("Platform").ok_or(StoreError::NotFound("team"))?;
+    seed_schedules(store, &service_ids, (&payments, &platform), now).await?;
+    seed_escalation(store, &service_ids, platform, now).await?;
+    let played = history::play(state, &service_ids, now).await?;
     seed_alerts(store, &service_ids, now).await?;
     seed_slos(store, &service_ids, now).await?;
     eprintln!(
-        "Demo data loaded: 2 teams, 8 people, 4 services, 5 schedules, an escalation policy, alerts, a maintenance window, a heartbeat, two incidents, a postmortem and two SLOs.\nSign in as {DEMO_ADMIN} (admin) or any other demo person, password {DEMO_PASSWORD}."
+        "Demo data loaded: 2 teams, 8 people, 4 services, 5 schedules, an escalation policy, {HISTORY_DAYS} days of history ({} alerts, {} incidents), this morning's alerts, a maintenance window, a heartbeat, two incidents, a postmortem and two SLOs.\nSign in as {DEMO_ADMIN} (admin) or any other demo person, password {DEMO_PASSWORD}.",
+        played.alerts, played.incidents
     );
     Ok(Seeded::Created)
+}
+
+/// When the demo organisation was set up: a week before its history begins.
+fn founded(now: Timestamp) -> Timestamp {
+    now - SignedDuration::from_hours(24 * (HISTORY_DAYS + 7))
 }
 
 /// One policy for every service: the primary on call, then the secondary, then the whole
@@ -169,11 +202,11 @@ async fn seed_escalation(
         Some(1),
     )
     .map_err(StoreError::Invalid)?;
-    let policy = store.create_escalation_policy(&new, &DEMO, now).await?;
+    let policy = store.create_escalation_policy(&new, &DEMO, founded(now)).await?;
     for (index, service) in services.iter().enumerate() {
         let critical = if index == 0 { 3 } else { 5 };
         let targets = ResponseTargets { business_critical_minutes: critical, ..ResponseTargets::default() };
-        store.set_service_escalation(service, Some(&policy.id), targets, &DEMO, now).await?;
+        store.set_service_escalation(service, Some(&policy.id), targets, &DEMO, founded(now)).await?;
     }
     Ok(())
 }
@@ -607,10 +640,16 @@ async fn seed_incidents(
     Ok(())
 }
 
-/// The seed's designs: Checkout's three tiers, a follow-the-sun primary for the platform services,
-/// and a weekly rotation for the payment gateway, all started the Monday before last so that
-/// someone is on call from the first minute whatever the day.
-async fn seed_schedules(store: &Store, services: &[ServiceId], now: Timestamp) -> Result<(), StoreError> {
+/// The seed's designs: Checkout's three tiers and a weekly rotation for the payment gateway (the
+/// payments team's), and a follow-the-sun primary for the platform services (the platform
+/// team's), all started on a Monday before the history so that someone was on call from its
+/// first minute whatever the day.
+async fn seed_schedules(
+    store: &Store,
+    services: &[ServiceId],
+    (payments, platform_team): (&TeamId, &TeamId),
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let mut people = std::collections::HashMap::new();
     for (_, email, _, _) in PEOPLE {
         people.insert(email.split('@').next().unwrap_or(email), store.find_user_by_email(email).await?.id);
@@ -620,7 +659,7 @@ async fn seed_schedules(store: &Store, services: &[ServiceId], now: Timestamp) -
     let today = now
         .to_zoned_datetime(jiff::tz::TimeZone::get("Europe/London").unwrap_or(jiff::tz::TimeZone::UTC))
         .date();
-    let back = i64::from(today.weekday().to_monday_zero_offset()) + 7;
+    let back = i64::from(today.weekday().to_monday_zero_offset()) + 7 * (HISTORY_DAYS / 7 + 1);
     let monday = today.checked_sub(jiff::Span::new().days(back)).unwrap_or(today);
     let invalid = StoreError::Invalid;
     let naming = |name: &str| ScheduleNaming::parse(name, None).map_err(StoreError::Invalid);
@@ -636,7 +675,7 @@ async fn seed_schedules(store: &Store, services: &[ServiceId], now: Timestamp) -
     for (tier, layers) in checkout_tiers {
         new.push(NewSchedule {
             naming: naming(&format!("Checkout {}", tier.as_str()))?,
-            team_id: None,
+            team_id: Some(payments.clone()),
             layers,
             serves: Some((services[0].clone(), tier)),
         });
@@ -646,21 +685,23 @@ async fn seed_schedules(store: &Store, services: &[ServiceId], now: Timestamp) -
     let platform = templates::follow_the_sun("Asia/Kolkata", monday, day, night).map_err(invalid)?;
     new.push(NewSchedule {
         naming: naming("Platform follow-the-sun")?,
-        team_id: None,
+        team_id: Some(platform_team.clone()),
         layers: platform,
         serves: Some((services[2].clone(), Tier::Primary)),
     });
     let gateway = templates::weekly("Africa/Lagos", monday, who(&["sam", "ada"])).map_err(invalid)?;
     new.push(NewSchedule {
         naming: naming("Payment Gateway weekly")?,
-        team_id: None,
+        team_id: Some(payments.clone()),
         layers: gateway,
         serves: Some((services[1].clone(), Tier::Primary)),
     });
-    store.create_schedules(new, &DEMO, now).await?;
+    store.create_schedules(new, &DEMO, founded(now)).await?;
     // The edge shares the platform team's primary.
     if let Some(platform) = store.service_schedules(&services[2]).await?.into_iter().next() {
-        store.set_service_schedule(&services[3], Tier::Primary, Some(&platform.1), &DEMO, now).await?;
+        store
+            .set_service_schedule(&services[3], Tier::Primary, Some(&platform.1), &DEMO, founded(now))
+            .await?;
     }
     Ok(())
 }
