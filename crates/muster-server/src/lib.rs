@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod clock;
 pub mod config;
 pub mod console;
+mod csv;
 pub mod demo;
 pub mod directory;
 pub mod engine;

@@ -1,8 +1,8 @@
 //! The load report of a schedule: every shift that began in the window (cut at now, so a shift
 //! under way counts what happened so far) with its pages, interruptions, off-hours and night
 //! pages, tickets and incidents against the budget, and each person's totals. Shared by the API,
-//! the web UI and the command line, and written as CSV for spreadsheets; and the toil report of
-//! every alert opened in a window.
+//! the web UI and the command line, with each table as CSV for spreadsheets; and the toil report
+//! of every alert opened in a window.
 
 use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 use muster_core::{
@@ -10,14 +10,15 @@ use muster_core::{
     ids::{ScheduleId, UserId},
     incident::Incident,
     load::{
-        Advice, IncidentWork, LoadPolicy, PersonLoad, ServiceActivity, ShiftLoad, Toil, Work, advice,
-        per_person, shift_load, toil,
+        Advice, IncidentWork, LoadPolicy, PersonLoad, ServiceActivity, ShiftLoad, SizingModel, Toil, Work,
+        advice, per_person, shift_load, toil,
     },
 };
 use serde::Serialize;
 
 use crate::{
     auth::Caller,
+    csv::Csv,
     error::{ApiError, ApiResult},
     state::AppState,
 };
@@ -207,7 +208,12 @@ pub async fn load(
     let services = served_services(state, &schedule.id, &incidents, (from, until)).await?;
     let window_days = until.duration_since(from).as_secs_f64() / 86_400.0;
     Ok(LoadReport {
-        advice: advice(&loads, &services, window_days),
+        advice: advice(
+            &loads,
+            &services,
+            window_days,
+            &SizingModel::with_budget(policy.incidents_per_12_hours),
+        ),
         pages_by_hour,
         time_zone: caller.user.time_zone.clone(),
         schedule_id: schedule.id,
@@ -230,26 +236,8 @@ pub async fn toil_report(
     (from, until): (Timestamp, Timestamp),
 ) -> ApiResult<Toil> {
     caller.require(Permission::ReadAlerts, "read toil reports")?;
-    Ok(toil(&state.store.alert_facts(from, until, state.now()).await?, TOIL_TOP, &caller.time_zone()))
-}
-
-/// The noisiest alerts as CSV.
-pub fn noisiest_csv(toil: &Toil) -> String {
-    let mut out = String::from("service,dedup_key,summary,opened,pages,without_action,useful,not_useful\n");
-    for key in &toil.noisiest {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{}\n",
-            csv_field(&key.service),
-            csv_field(&key.dedup_key),
-            csv_field(&key.summary),
-            key.opened,
-            key.pages,
-            key.without_action,
-            key.useful_votes,
-            key.useless_votes
-        ));
-    }
-    out
+    let facts = state.store.alert_facts(from, until, state.now()).await?;
+    Ok(toil(&facts, TOIL_TOP, &caller.time_zone(), &policy(state)))
 }
 
 /// Marks an alert as ticket work the caller handled; their shift's load counts it.
@@ -266,38 +254,171 @@ pub async fn vote_on_page(state: &AppState, caller: &Caller, alert: &str, useful
     Ok(state.store.vote_on_page(&alert, &caller.user.id, useful, state.now()).await?)
 }
 
-/// A CSV field, quoted when it must be (RFC 4180).
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
+/// The load report's tables, for `table=`; the shifts by default.
+pub const LOAD_TABLES: [&str; 4] = ["shifts", "people", "pages_by_hour", "advice"];
+
+/// One of the load report's tables as CSV.
+pub fn load_csv(report: &LoadReport, table: &str) -> String {
+    match table {
+        "people" => {
+            let mut csv = Csv::new(&[
+                "person",
+                "shifts",
+                "on_call_hours",
+                "pages",
+                "interruptions",
+                "off_hours_pages",
+                "night_pages",
+                "tickets",
+                "incidents",
+                "incident_minutes",
+                "shifts_over_budget",
+                "quiet_shifts",
+            ]);
+            for p in &report.people {
+                let l = &p.load;
+                csv.row([
+                    p.name.clone(),
+                    l.shifts.to_string(),
+                    format!("{:.1}", l.on_call_hours),
+                    l.pages.to_string(),
+                    l.interruptions.to_string(),
+                    l.off_hours_pages.to_string(),
+                    l.night_pages.to_string(),
+                    l.tickets.to_string(),
+                    l.incidents.to_string(),
+                    l.incident_minutes.to_string(),
+                    l.shifts_over_budget.to_string(),
+                    l.quiet_shifts.to_string(),
+                ]);
+            }
+            csv.finish()
+        }
+        "pages_by_hour" => {
+            let mut csv = Csv::new(&["hour", "pages", "time_zone"]);
+            for (hour, pages) in report.pages_by_hour.iter().enumerate() {
+                csv.row([format!("{hour:02}:00"), pages.to_string(), report.time_zone.clone()]);
+            }
+            csv.finish()
+        }
+        "advice" => {
+            let mut csv = Csv::new(&["kind", "advice", "because"]);
+            for a in &report.advice {
+                csv.row([a.kind, &a.advice, &a.because]);
+            }
+            csv.finish()
+        }
+        _ => {
+            let mut csv = Csv::new(&[
+                "person",
+                "start",
+                "end",
+                "pages",
+                "interruptions",
+                "off_hours_pages",
+                "night_pages",
+                "tickets",
+                "incidents",
+                "incident_minutes",
+                "incident_budget",
+                "over_budget",
+            ]);
+            for shift in &report.shifts {
+                let l = &shift.load;
+                let incidents = l.incidents.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" ");
+                csv.row([
+                    shift.name.clone(),
+                    l.start.to_string(),
+                    l.end.to_string(),
+                    l.pages.to_string(),
+                    l.interruptions.to_string(),
+                    l.off_hours_pages.to_string(),
+                    l.night_pages.to_string(),
+                    l.tickets.to_string(),
+                    incidents,
+                    l.incident_minutes.to_string(),
+                    l.incident_budget.to_string(),
+                    l.over_budget.to_string(),
+                ]);
+            }
+            csv.finish()
+        }
     }
 }
 
-/// The report's shifts as CSV, one row per shift.
-pub fn shifts_csv(report: &LoadReport) -> String {
-    let mut out = String::from(
-        "person,start,end,pages,interruptions,off_hours_pages,night_pages,tickets,incidents,incident_minutes,incident_budget,over_budget\n",
-    );
-    for shift in &report.shifts {
-        let l = &shift.load;
-        let incidents = l.incidents.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" ");
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{}\n",
-            csv_field(&shift.name),
-            l.start,
-            l.end,
-            l.pages,
-            l.interruptions,
-            l.off_hours_pages,
-            l.night_pages,
-            l.tickets,
-            csv_field(&incidents),
-            l.incident_minutes,
-            l.incident_budget,
-            l.over_budget
-        ));
+/// The toil report's tables, for `table=`; the noisiest alerts by default.
+pub const TOIL_TABLES: [&str; 5] = ["noisiest", "repeat_pages", "off_hours", "responses", "weekly"];
+
+/// One of the toil report's tables as CSV.
+pub fn toil_csv(toil: &Toil, table: &str) -> String {
+    let optional = |value: Option<f64>| value.map(|v| format!("{v:.1}")).unwrap_or_default();
+    match table {
+        "responses" => {
+            let mut csv = Csv::new(&[
+                "service",
+                "priority",
+                "alerts",
+                "mtta_minutes",
+                "mttr_minutes",
+                "targets_met",
+                "targets_missed",
+            ]);
+            for r in &toil.responses {
+                csv.row([
+                    r.service.clone(),
+                    r.priority.clone(),
+                    r.alerts.to_string(),
+                    optional(r.mtta_minutes),
+                    optional(r.mttr_minutes),
+                    r.targets_met.to_string(),
+                    r.targets_missed.to_string(),
+                ]);
+            }
+            csv.finish()
+        }
+        "weekly" => {
+            let mut csv = Csv::new(&["week", "alerts", "mtta_minutes", "mttr_minutes"]);
+            for w in &toil.weekly {
+                csv.row([
+                    w.week.clone(),
+                    w.alerts.to_string(),
+                    optional(w.mtta_minutes),
+                    optional(w.mttr_minutes),
+                ]);
+            }
+            csv.finish()
+        }
+        table => {
+            let keys = match table {
+                "repeat_pages" => &toil.repeat_pages,
+                "off_hours" => &toil.off_hours,
+                _ => &toil.noisiest,
+            };
+            let mut csv = Csv::new(&[
+                "service",
+                "dedup_key",
+                "summary",
+                "opened",
+                "pages",
+                "off_hours_pages",
+                "without_action",
+                "useful",
+                "not_useful",
+            ]);
+            for key in keys {
+                csv.row([
+                    key.service.clone(),
+                    key.dedup_key.clone(),
+                    key.summary.clone(),
+                    key.opened.to_string(),
+                    key.pages.to_string(),
+                    key.off_hours_pages.to_string(),
+                    key.without_action.to_string(),
+                    key.useful_votes.to_string(),
+                    key.useless_votes.to_string(),
+                ]);
+            }
+            csv.finish()
+        }
     }
-    out
 }

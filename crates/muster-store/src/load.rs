@@ -103,7 +103,7 @@ impl Store {
     }
 
     /// Every alert first seen from `from` until `until` (storm members and alerts in maintenance
-    /// included), with whether it paged, whether its page met its response target by `now`, and
+    /// included), with whether it paged, whom its page reached when (in their zone), whether its page met its response target by `now`, and
     /// how many things people did about it (notes, incident links, ticket work), and the answers
     /// to "was this page useful?".
     pub async fn alert_facts(
@@ -113,6 +113,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Vec<AlertFacts>, StoreError> {
         type Row = (
+            String,
             String,
             String,
             String,
@@ -128,7 +129,7 @@ impl Store {
             i64,
         );
         let found: Vec<Row> = sqlx::query_as(
-            "SELECT s.name, a.dedup_key, a.summary, a.priority, a.first_seen_at, a.acknowledged_at, a.resolved_at,
+            "SELECT a.id, s.name, a.dedup_key, a.summary, a.priority, a.first_seen_at, a.acknowledged_at, a.resolved_at,
                     p.id, p.respond_by, p.acknowledged_at,
                     (SELECT COUNT(*) FROM alert_log l WHERE l.alert_id = a.id AND l.kind = 'note')
                   + (SELECT COUNT(*) FROM incident_alerts i WHERE i.alert_id = a.id)
@@ -143,11 +144,27 @@ impl Store {
         .bind(rows::millis(until))
         .fetch_all(&self.reader)
         .await?;
+        let received: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT n.alert_id, u.time_zone, MIN(n.deliver_at)
+             FROM notifications n JOIN users u ON u.id = n.user_id JOIN alerts a ON a.id = n.alert_id
+             WHERE n.purpose = 'page' AND a.first_seen_at >= $1 AND a.first_seen_at < $2
+             GROUP BY n.alert_id, n.user_id, u.time_zone",
+        )
+        .bind(rows::millis(from))
+        .bind(rows::millis(until))
+        .fetch_all(&self.reader)
+        .await?;
+        let mut pages_received: std::collections::HashMap<String, Vec<(Timestamp, String)>> =
+            std::collections::HashMap::new();
+        for (alert, zone, at) in received {
+            pages_received.entry(alert).or_default().push((rows::timestamp(at)?, zone));
+        }
         let now = rows::millis(now);
         found
             .into_iter()
             .map(
                 |(
+                    id,
                     service,
                     dedup_key,
                     summary,
@@ -180,6 +197,7 @@ impl Store {
                         actions: u32::try_from(actions).unwrap_or(u32::MAX),
                         useful_votes: u32::try_from(useful).unwrap_or(u32::MAX),
                         useless_votes: u32::try_from(useless).unwrap_or(u32::MAX),
+                        pages_received: pages_received.remove(&id).unwrap_or_default(),
                     })
                 },
             )

@@ -2,11 +2,11 @@
 //! or tickets leave time for documentation and tidy-up work (easily dropped when load returns); a
 //! service with consistently few incidents may not need SRE and can move to its product team; a
 //! rotation consistently over its budget should go into ops mode (stick to SRE principles, reduce
-//! SLOs, freeze changes).
+//! SLOs, freeze changes), and needs the people that [`super::sizing`] works out.
 
 use serde::Serialize;
 
-use super::ShiftLoad;
+use super::{Demand, ShiftLoad, SizingModel, recommended, size};
 
 /// A rotation is consistently over budget when at least this share of its shifts is, over at
 /// least [`MIN_SHIFTS`] shifts.
@@ -35,7 +35,12 @@ pub struct Advice {
 }
 
 /// The advice for a rotation's `shifts` over `window_days`, and the `services` it serves.
-pub fn advice(shifts: &[ShiftLoad], services: &[ServiceActivity], window_days: f64) -> Vec<Advice> {
+pub fn advice(
+    shifts: &[ShiftLoad],
+    services: &[ServiceActivity],
+    window_days: f64,
+    model: &SizingModel,
+) -> Vec<Advice> {
     let mut found = Vec::new();
     let quiet = shifts.iter().filter(|s| s.pages == 0 && s.tickets == 0 && s.incidents.is_empty()).count();
     if quiet > 0 {
@@ -51,7 +56,10 @@ pub fn advice(shifts: &[ShiftLoad], services: &[ServiceActivity], window_days: f
         let budget: f64 = shifts.iter().map(|s| s.incident_budget).sum();
         found.push(Advice {
             kind: "ops_mode",
-            advice: "Put the services into ops mode: stick to SRE principles, reduce their SLOs and freeze changes until the load is back within budget.".into(),
+            advice: format!(
+                "Put the services into ops mode: stick to SRE principles, reduce their SLOs and freeze changes until the load is back within budget. {}",
+                staffing(shifts, window_days, model)
+            ),
             because: format!(
                 "{over} of {} shifts were over budget: {incidents} incidents against a budget of {budget:.1}.",
                 shifts.len()
@@ -77,4 +85,26 @@ pub fn advice(shifts: &[ShiftLoad], services: &[ServiceActivity], window_days: f
         }
     }
     found
+}
+
+/// How many people the rotation needs for its load, against how many took its shifts.
+fn staffing(shifts: &[ShiftLoad], window_days: f64, model: &SizingModel) -> String {
+    let mut people: Vec<_> = shifts.iter().map(|s| &s.person).collect();
+    people.sort();
+    people.dedup();
+    let today = people.len() as u32;
+    let designs = size(&Demand::of_shifts(shifts, window_days), model);
+    match recommended(&designs) {
+        Some(design) if design.people > today => format!(
+            "The load needs {} ({} people): {} more than the {today} on the rotation now.",
+            design.name,
+            design.people,
+            design.people - today
+        ),
+        Some(design) => format!(
+            "The load fits {} with the {today} people on the rotation: share the work out.",
+            design.name
+        ),
+        None => "No design of the seed's absorbs this load: it has to come down.".to_owned(),
+    }
 }

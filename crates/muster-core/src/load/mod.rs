@@ -11,12 +11,14 @@ use serde::Serialize;
 use crate::ids::UserId;
 
 mod advice;
+mod sizing;
 mod toil;
 
 #[cfg(test)]
 mod tests;
 
 pub use advice::{Advice, ServiceActivity, advice};
+pub use sizing::{Demand, Design, Seat, SizingModel, recommended, size};
 pub use toil::{AlertFacts, NoisyAlert, ResponseFigures, Toil, WeekFigures, toil};
 
 /// The figures the load is measured against.
@@ -83,7 +85,7 @@ fn is_within(at: Timestamp, start: Timestamp, end: Timestamp) -> bool {
 }
 
 /// Outside Monday to Friday's working hours in `zone`.
-fn is_off_hours(at: Timestamp, zone: &TimeZone, policy: &LoadPolicy) -> bool {
+pub(crate) fn is_off_hours(at: Timestamp, zone: &TimeZone, policy: &LoadPolicy) -> bool {
     let local = at.to_zoned_datetime(zone.clone());
     let weekend = matches!(local.weekday(), Weekday::Saturday | Weekday::Sunday);
     let (from, until) = policy.working_hours;

@@ -126,6 +126,7 @@ fn alert(
         actions,
         useful_votes: 0,
         useless_votes: u32::from(key == "disk" && actions == 0),
+        pages_received: if paged { vec![(t(opened), "Europe/London".into())] } else { vec![] },
     }
 }
 
@@ -163,11 +164,18 @@ fn toil_ranks_the_noisy_alerts_and_counts_the_response() {
         alert("cpu", "2026-11-23T13:00:00Z", None, None, false, None, 0),
         alert("5xx", "2026-11-23T14:00:00Z", Some("2026-11-23T14:02:00Z"), None, true, Some(true), 0),
     ];
-    let found = toil(&alerts, 2, &TimeZone::get("Europe/London").unwrap());
+    let policy = LoadPolicy::default();
+    let mut alerts = alerts;
+    // The second disk page also reached Kenji, in Tokyo, at 21:00 his time.
+    alerts[1].pages_received.push((t("2026-11-23T12:00:00Z"), "Asia/Tokyo".into()));
+    let found = toil(&alerts, 2, &TimeZone::get("Europe/London").unwrap(), &policy);
     let noisiest: Vec<(&str, u32, u32)> =
         found.noisiest.iter().map(|k| (k.dedup_key.as_str(), k.opened, k.pages)).collect();
     assert_eq!(noisiest, [("disk", 3, 3), ("cpu", 2, 0)], "the top two, most often opened first");
     assert_eq!(found.repeat_pages.iter().map(|k| k.dedup_key.as_str()).collect::<Vec<_>>(), ["disk"]);
+    let off_hours: Vec<(&str, u32)> =
+        found.off_hours.iter().map(|k| (k.dedup_key.as_str(), k.off_hours_pages)).collect();
+    assert_eq!(off_hours, [("disk", 1)], "Kenji's evening page; London's were in working hours");
     assert_eq!(found.without_action, 2, "two disk alerts were acknowledged and resolved with nothing done");
     assert_eq!(found.noisiest[0].without_action, 2);
     assert_eq!(
@@ -183,9 +191,9 @@ fn toil_ranks_the_noisy_alerts_and_counts_the_response() {
     let mut later = alerts[0].clone();
     later.opened_at = t("2026-11-29T23:30:00Z"); // Sunday night in London, Monday morning in Tokyo
     later.acknowledged_at = Some(t("2026-11-29T23:40:00Z"));
-    let tokyo = toil(std::slice::from_ref(&later), 2, &TimeZone::get("Asia/Tokyo").unwrap());
+    let tokyo = toil(std::slice::from_ref(&later), 2, &TimeZone::get("Asia/Tokyo").unwrap(), &policy);
     assert_eq!((tokyo.weekly[0].week.as_str(), tokyo.weekly[0].mtta_minutes), ("2026-11-30", Some(10.0)));
-    let london = toil(std::slice::from_ref(&later), 2, &TimeZone::get("Europe/London").unwrap());
+    let london = toil(std::slice::from_ref(&later), 2, &TimeZone::get("Europe/London").unwrap(), &policy);
     assert_eq!(london.weekly[0].week, "2026-11-23", "the week is the reader's");
     let low = found.responses.iter().find(|r| r.priority == "low").expect("low");
     assert_eq!((low.mtta_minutes, low.mttr_minutes), (None, Some(60.0)));
@@ -201,8 +209,8 @@ fn shift(pages: u32, incidents: Vec<i64>, over_budget: bool) -> ShiftLoad {
         off_hours_pages: 0,
         night_pages: 0,
         tickets: 0,
+        incident_minutes: 360 * incidents.len() as i64,
         incidents,
-        incident_minutes: 0,
         incident_budget: 2.0,
         over_budget,
     }
@@ -221,21 +229,103 @@ fn the_seed_s_advice_follows_the_figures() {
         ServiceActivity { name: "Wiki".into(), incidents: 0, pages: 2 },
     ];
     let kinds = |found: &[Advice]| found.iter().map(|a| a.kind).collect::<Vec<_>>();
-    let found = advice(&busy, &services, 28.0);
+    let model = SizingModel::with_budget(2.0);
+    let found = advice(&busy, &services, 28.0, &model);
     assert_eq!(kinds(&found), ["documentation", "ops_mode", "product_team"]);
     assert!(
         found[1].because.contains("2 of 4 shifts were over budget: 7 incidents against a budget of 8.0"),
         "{:?}",
         found[1]
     );
+    assert!(
+        found[1]
+            .advice
+            .ends_with("The load needs Primary (4 people): 3 more than the 1 on the rotation now."),
+        "Ada alone cannot hold a 24-hour seat a quarter of the time: {:?}",
+        found[1]
+    );
     assert!(found[2].advice.starts_with("Wiki"), "only the quiet service");
     assert_eq!(
-        kinds(&advice(&busy[2..], &services, 7.0)),
+        kinds(&advice(&busy[2..], &services, 7.0, &model)),
         ["documentation"],
         "a week is too short to judge a service"
     );
     assert!(
-        advice(&busy[..2], &[], 28.0).iter().all(|a| a.kind != "ops_mode"),
+        advice(&busy[..2], &[], 28.0, &model).iter().all(|a| a.kind != "ops_mode"),
         "two shifts are too few to call it consistent"
     );
+}
+
+/// Rotation sizing on the seed's model, for a quiet rotation, one drowning in tickets and one
+/// with incidents around the clock: which designs absorb the load, the people each needs and the
+/// share of their time that goes to operations, as a reader would work them out by hand.
+#[test]
+fn rotation_sizing_follows_the_seeds_model() {
+    struct Case {
+        name: &'static str,
+        demand: Demand,
+        /// Per design, in the seed's order: absorbs, people, operations share.
+        designs: [(bool, u32, f64); 5],
+        recommended: Option<&'static str>,
+    }
+    let days = 28.0;
+    let cases = [
+        Case {
+            name: "quiet: two incidents and ten tickets in four weeks",
+            demand: Demand { days, incidents: 2, incident_hours: 12.0, tickets: 10 },
+            // A 24-hour seat needs four people (a quarter each); the primary's 40 working hours
+            // a week are all operations.
+            designs: [(true, 4, 0.25), (true, 5, 0.2), (true, 5, 0.4), (true, 5, 0.4), (true, 6, 0.5)],
+            recommended: Some("Primary"),
+        },
+        Case {
+            name: "tickets: 20 hours of tickets and 3 hours of incidents a day",
+            demand: Demand { days, incidents: 14, incident_hours: 84.0, tickets: 560 },
+            // Four tickets people (20 h a day over 5.71 h each); the secondary's overflow is
+            // nothing once they take the tickets.
+            designs: [(false, 4, 0.25), (false, 5, 0.4), (true, 10, 0.5), (false, 5, 0.4), (true, 12, 0.5)],
+            recommended: Some("Primary, secondary and tickets"),
+        },
+        Case {
+            name: "nights: four incidents a day",
+            demand: Demand { days, incidents: 112, incident_hours: 672.0, tickets: 0 },
+            // The secondary's whole working week goes to the overflow until the day is split.
+            designs: [(false, 4, 0.25), (false, 5, 0.4), (false, 6, 0.5), (true, 5, 0.4), (true, 6, 0.5)],
+            recommended: Some("Primary 1, Primary 2 and secondary"),
+        },
+        Case {
+            name: "beyond every design: eight incidents a day",
+            demand: Demand { days, incidents: 224, incident_hours: 1344.0, tickets: 0 },
+            designs: [(false, 4, 0.25), (false, 5, 0.4), (false, 6, 0.5), (false, 6, 0.5), (false, 8, 0.5)],
+            recommended: None,
+        },
+    ];
+    let model = SizingModel::with_budget(2.0);
+    for case in cases {
+        let designs = size(&case.demand, &model);
+        let got: Vec<(bool, u32, f64)> = designs.iter().map(|d| (d.absorbs, d.people, d.ops_share)).collect();
+        assert_eq!(got, case.designs, "{}", case.name);
+        assert_eq!(recommended(&designs).map(|d| d.name.as_str()), case.recommended, "{}", case.name);
+    }
+}
+
+#[test]
+fn a_rotations_demand_adds_up_its_shifts() {
+    let ada = UserId("ada".into());
+    let shift = |incidents: Vec<i64>, minutes: i64, tickets: u32| ShiftLoad {
+        person: ada.clone(),
+        start: t("2026-11-23T09:00:00Z"),
+        end: t("2026-11-23T21:00:00Z"),
+        pages: 0,
+        interruptions: 0,
+        off_hours_pages: 0,
+        night_pages: 0,
+        tickets,
+        incidents,
+        incident_minutes: minutes,
+        incident_budget: 2.0,
+        over_budget: false,
+    };
+    let demand = Demand::of_shifts(&[shift(vec![1, 2], 720, 3), shift(vec![3], 480, 0)], 7.0);
+    assert_eq!(demand, Demand { days: 7.0, incidents: 3, incident_hours: 20.0, tickets: 3 });
 }

@@ -1,11 +1,14 @@
 //! Toil: the alerts that cost the most for the least, over a window. The noisiest alerts (by how
-//! often they opened and how often they paged), alerts acknowledged and resolved with nothing
+//! often they opened, how often they paged, and how often they paged someone outside their
+//! working hours), alerts acknowledged and resolved with nothing
 //! done (no note, no incident, no ticket work), keys that paged again and again, and the response
 //! figures per service and priority: mean time to acknowledge and to resolve, and response
 //! targets met and missed; with each alert's answers to "was this page useful?".
 
 use jiff::{Timestamp, tz::TimeZone};
 use serde::Serialize;
+
+use super::{LoadPolicy, is_off_hours};
 
 /// What the store knows of one alert opened in the window.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +28,19 @@ pub struct AlertFacts {
     /// Answers to "was this page useful?".
     pub useful_votes: u32,
     pub useless_votes: u32,
+    /// Each person its page reached: when, and their time zone.
+    pub pages_received: Vec<(Timestamp, String)>,
+}
+
+impl AlertFacts {
+    /// The people its page reached outside their working hours.
+    fn off_hours_pages(&self, policy: &LoadPolicy) -> u32 {
+        let off = self
+            .pages_received
+            .iter()
+            .filter(|(at, zone)| is_off_hours(*at, &TimeZone::get(zone).unwrap_or(TimeZone::UTC), policy));
+        u32::try_from(off.count()).unwrap_or(u32::MAX)
+    }
 }
 
 /// An alert (a service's dedup key) and what it cost.
@@ -37,6 +53,8 @@ pub struct NoisyAlert {
     pub summary: String,
     pub opened: u32,
     pub pages: u32,
+    /// People paged outside their working hours (Monday to Friday, 09:00–17:00 in their zone).
+    pub off_hours_pages: u32,
     /// Opened, acknowledged and resolved with nothing done.
     pub without_action: u32,
     /// Answers to "was this page useful?": yes and no.
@@ -66,6 +84,8 @@ pub struct Toil {
     pub noisiest: Vec<NoisyAlert>,
     /// Keys that paged more than once, most pages first.
     pub repeat_pages: Vec<NoisyAlert>,
+    /// Keys that paged people outside their working hours, most such pages first.
+    pub off_hours: Vec<NoisyAlert>,
     /// Alerts acknowledged and resolved with nothing done.
     pub without_action: u32,
     pub responses: Vec<ResponseFigures>,
@@ -122,8 +142,9 @@ fn minutes(from: Timestamp, to: Timestamp) -> f64 {
     to.duration_since(from).as_secs_f64() / 60.0
 }
 
-/// The toil in `alerts`, with at most `top` rows in each ranking; weeks start on Monday in `zone`.
-pub fn toil(alerts: &[AlertFacts], top: usize, zone: &TimeZone) -> Toil {
+/// The toil in `alerts`, with at most `top` rows in each ranking; weeks start on Monday in `zone`,
+/// and working hours are the `policy`'s.
+pub fn toil(alerts: &[AlertFacts], top: usize, zone: &TimeZone, policy: &LoadPolicy) -> Toil {
     let idle = |a: &AlertFacts| a.acknowledged_at.is_some() && a.resolved_at.is_some() && a.actions == 0;
     let mut keys: Vec<NoisyAlert> = Vec::new();
     for alert in alerts {
@@ -137,6 +158,7 @@ pub fn toil(alerts: &[AlertFacts], top: usize, zone: &TimeZone) -> Toil {
                         summary: String::new(),
                         opened: 0,
                         pages: 0,
+                        off_hours_pages: 0,
                         without_action: 0,
                         useful_votes: 0,
                         useless_votes: 0,
@@ -148,6 +170,7 @@ pub fn toil(alerts: &[AlertFacts], top: usize, zone: &TimeZone) -> Toil {
         key.summary = alert.summary.clone();
         key.opened += 1;
         key.pages += u32::from(alert.paged);
+        key.off_hours_pages += alert.off_hours_pages(policy);
         key.without_action += u32::from(idle(alert));
         key.useful_votes += alert.useful_votes;
         key.useless_votes += alert.useless_votes;
@@ -157,6 +180,9 @@ pub fn toil(alerts: &[AlertFacts], top: usize, zone: &TimeZone) -> Toil {
         b.opened.cmp(&a.opened).then(b.pages.cmp(&a.pages)).then(a.dedup_key.cmp(&b.dedup_key))
     });
     noisiest.truncate(top);
+    let mut off_hours: Vec<NoisyAlert> = keys.iter().filter(|k| k.off_hours_pages > 0).cloned().collect();
+    off_hours.sort_by(|a, b| b.off_hours_pages.cmp(&a.off_hours_pages).then(a.dedup_key.cmp(&b.dedup_key)));
+    off_hours.truncate(top);
     let mut repeat_pages: Vec<NoisyAlert> = keys.into_iter().filter(|k| k.pages > 1).collect();
     repeat_pages.sort_by(|a, b| b.pages.cmp(&a.pages).then(a.dedup_key.cmp(&b.dedup_key)));
     repeat_pages.truncate(top);
@@ -191,6 +217,7 @@ pub fn toil(alerts: &[AlertFacts], top: usize, zone: &TimeZone) -> Toil {
     Toil {
         noisiest,
         repeat_pages,
+        off_hours,
         without_action: u32::try_from(alerts.iter().filter(|a| idle(a)).count()).unwrap_or(u32::MAX),
         responses,
         weekly: weekly(alerts, zone),

@@ -4,7 +4,7 @@
 use axum::{
     Json, Router,
     extract::{Path, State},
-    http::{StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::{
     auth::Caller,
+    csv,
     error::{ApiError, ApiResult},
     json::ApiQuery,
     reports::{self, LoadReport},
@@ -35,8 +36,10 @@ pub struct LoadQuery {
     pub from: Option<String>,
     /// RFC 3339; now by default.
     pub until: Option<String>,
-    /// `json` (the default) or `csv`: one row per shift.
+    /// `json` (the default) or `csv`.
     pub format: Option<String>,
+    /// With `format=csv`: `shifts` (the default), `people`, `pages_by_hour` or `advice`.
+    pub table: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/load", tag = "reports", params(LoadQuery),
@@ -51,14 +54,10 @@ pub async fn load(
     let report = reports::load(&state, &caller, &q.schedule, window).await?;
     match q.format.as_deref().map(str::trim) {
         None | Some("") | Some("json") => Ok(Json(report).into_response()),
-        Some("csv") => Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (header::CONTENT_DISPOSITION, "attachment; filename=\"load.csv\""),
-            ],
-            reports::shifts_csv(&report),
-        )
-            .into_response()),
+        Some("csv") => {
+            let table = csv::table(q.table.as_deref(), &reports::LOAD_TABLES)?;
+            Ok(csv::download(&format!("load-{table}"), reports::load_csv(&report, table)))
+        }
         Some(_) => Err(ApiError::field("format", "must be json or csv")),
     }
 }
@@ -70,8 +69,11 @@ pub struct ToilQuery {
     pub from: Option<String>,
     /// RFC 3339; now by default.
     pub until: Option<String>,
-    /// `json` (the default) or `csv`: the noisiest alerts.
+    /// `json` (the default) or `csv`.
     pub format: Option<String>,
+    /// With `format=csv`: `noisiest` (the default), `repeat_pages`, `off_hours`, `responses` or
+    /// `weekly`.
+    pub table: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/toil", tag = "reports", params(ToilQuery),
@@ -86,14 +88,10 @@ pub async fn toil(
     let toil = reports::toil_report(&state, &caller, window).await?;
     match q.format.as_deref().map(str::trim) {
         None | Some("") | Some("json") => Ok(Json(toil).into_response()),
-        Some("csv") => Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (header::CONTENT_DISPOSITION, "attachment; filename=\"noisiest.csv\""),
-            ],
-            reports::noisiest_csv(&toil),
-        )
-            .into_response()),
+        Some("csv") => {
+            let table = csv::table(q.table.as_deref(), &reports::TOIL_TABLES)?;
+            Ok(csv::download(&format!("toil-{table}"), reports::toil_csv(&toil, table)))
+        }
         Some(_) => Err(ApiError::field("format", "must be json or csv")),
     }
 }

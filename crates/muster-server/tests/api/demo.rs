@@ -208,6 +208,11 @@ async fn the_demo_history_shows_over_budget_shifts_the_noisiest_alerts_and_an_op
     assert_eq!(noisiest["without_action"], noisiest["opened"], "it is left to resolve itself every time");
     assert!(noisiest["useless_votes"].as_u64().unwrap_or(0) > 0, "people said it was not useful");
     assert!(toil["without_action"].as_u64().unwrap_or(0) > 20);
+    let nights = toil["off_hours"].as_array().expect("off-hours ranking");
+    assert!(
+        nights.first().is_some_and(|k| k["off_hours_pages"].as_u64().unwrap_or(0) > 10),
+        "the platform's alerts page people out of hours: {nights:?}"
+    );
 
     let services = app.store.list_services(Page::first()).await.expect("services");
     let kubernetes = services.iter().find(|s| s.name == "Kubernetes Platform").expect("the platform");

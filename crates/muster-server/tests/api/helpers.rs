@@ -238,6 +238,11 @@ impl TestApp {
         self.api(Method::GET, path, Some(token), None).await
     }
 
+    /// A CSV download's text (empty when the answer was not text).
+    pub async fn get_csv(&self, path: &str, token: &str) -> String {
+        self.get(path, token).await.body.as_str().unwrap_or_default().to_owned()
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
         self.api(Method::POST, path, Some(token), Some(body)).await
     }

@@ -99,12 +99,20 @@ async fn a_shift_counts_its_pages_interruptions_tickets_and_incidents_against_th
     let month = app.get(&month, &app.admin_token).await.body;
     assert_eq!(month["advice"][0]["kind"], "product_team", "{month}");
     assert_eq!(month["advice"][0]["because"], "0 incident(s) and 2 page(s) in 28 days.");
-    let csv = app.api(Method::GET, &format!("{query}&format=csv"), Some(&app.admin_token), None).await;
-    let csv = csv.body.as_str().unwrap_or("").to_owned();
+    let csv = app.get_csv(&format!("{query}&format=csv"), &app.admin_token).await;
     assert!(csv.starts_with("person,start,end,pages,interruptions") && csv.contains("Grace,"), "{csv}");
     assert!(csv.contains(",2,1,") && csv.contains(",1 2 3,") && csv.trim_end().ends_with("true"), "{csv}");
+    let people = app.get_csv(&format!("{query}&format=csv&table=people"), &app.admin_token).await;
+    assert!(
+        people.starts_with("person,shifts,on_call_hours,pages") && people.contains("\nGrace,1,"),
+        "{people}"
+    );
+    let hours = app.get_csv(&format!("{query}&format=csv&table=pages_by_hour"), &app.admin_token).await;
+    assert!(hours.contains("\n09:00,2,"), "{hours}");
     let wrong = app.get(&format!("{query}&format=xml"), &app.admin_token).await;
     assert_eq!(wrong.fields(), ["format"]);
+    let wrong = app.get(&format!("{query}&format=csv&table=everything"), &app.admin_token).await;
+    assert_eq!((wrong.status, wrong.fields()), (StatusCode::UNPROCESSABLE_ENTITY, vec!["table"]));
     let browser = app.sign_in(&grace.email).await;
     let page =
         browser.get(&format!("/reports/load?schedule={primary}&from=2026-11-23&until=2026-11-23")).await;
@@ -199,13 +207,18 @@ async fn the_toil_report_ranks_noisy_alerts_and_counts_the_response() {
         (json!(4.0), json!(30.0)),
         "{checkout}"
     );
-    let csv = app.api(Method::GET, "/api/v1/reports/toil?format=csv", Some(&grace.token), None).await;
-    let csv = csv.body.as_str().unwrap_or("").to_owned();
+    let csv = app.get_csv("/api/v1/reports/toil?format=csv", &grace.token).await;
     assert!(
-        csv.starts_with("service,dedup_key,summary,opened,pages,without_action,useful,not_useful")
-            && csv.contains("Disk 91% full,3,"),
+        csv.starts_with(
+            "service,dedup_key,summary,opened,pages,off_hours_pages,without_action,useful,not_useful"
+        ) && csv.contains("Disk 91% full,3,"),
         "{csv}"
     );
+    let weekly = app.get_csv(
+            "/api/v1/reports/toil?format=csv&table=weekly&from=2026-11-23T00:00:00Z&until=2026-11-24T00:00:00Z",
+            &grace.token,
+        ).await;
+    assert!(weekly.starts_with("week,alerts,mtta_minutes,mttr_minutes\n2026-11-23,4,4.0,30.0"), "{weekly}");
     let page =
         app.sign_in(&grace.email).await.get("/reports/toil?from=2026-11-23&until=2026-11-23").await.text;
     assert!(
