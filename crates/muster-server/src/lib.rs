@@ -37,6 +37,7 @@ pub mod reminders;
 pub mod reports;
 pub mod schedules;
 pub mod secrets;
+pub mod sizing;
 pub mod slos;
 pub mod state;
 pub mod telemetry;

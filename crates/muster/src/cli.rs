@@ -96,27 +96,55 @@ enum ReportCommand {
     Load {
         #[arg(long)]
         schedule: String,
-        /// RFC 3339; 28 days before --until by default.
-        #[arg(long)]
-        from: Option<String>,
-        /// RFC 3339; now by default.
-        #[arg(long)]
-        until: Option<String>,
-        /// Print CSV, one row per shift.
+        #[command(flatten)]
+        window: ReportWindow,
+        /// Print CSV of a table: one row per shift by default.
         #[arg(long)]
         csv: bool,
+        /// With --csv: shifts, people, pages_by_hour or advice.
+        #[arg(long, requires = "csv")]
+        table: Option<String>,
     },
     /// A service's SLOs and their error budget left (the same as `muster slo list`).
     Slo { service: String },
     /// Toil: the noisiest alerts, and MTTA, MTTR and response targets per service and priority.
     Toil {
-        /// RFC 3339; 28 days before --until by default.
+        #[command(flatten)]
+        window: ReportWindow,
+        /// Print CSV of a table: the noisiest alerts by default.
         #[arg(long)]
-        from: Option<String>,
-        /// RFC 3339; now by default.
-        #[arg(long)]
-        until: Option<String>,
+        csv: bool,
+        /// With --csv: noisiest, repeat_pages, off_hours, responses or weekly.
+        #[arg(long, requires = "csv")]
+        table: Option<String>,
     },
+    /// Rotation sizing on the seed's model: the people each design needs for a team's load.
+    Sizing {
+        #[arg(long)]
+        team: String,
+        #[command(flatten)]
+        window: ReportWindow,
+        /// Print CSV, one row per schedule and design.
+        #[arg(long)]
+        csv: bool,
+    },
+}
+
+/// The window a report covers.
+#[derive(Debug, clap::Args)]
+struct ReportWindow {
+    /// RFC 3339; 28 days before --until by default.
+    #[arg(long)]
+    from: Option<String>,
+    /// RFC 3339; now by default.
+    #[arg(long)]
+    until: Option<String>,
+}
+
+impl ReportWindow {
+    fn pair(&self) -> (Option<&str>, Option<&str>) {
+        (self.from.as_deref(), self.until.as_deref())
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -471,12 +499,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Report(ReportCommand::Load { schedule, from, until, csv }) => {
-            report::load(&settings()?, &schedule, (from.as_deref(), until.as_deref()), csv, json).await
+        Command::Report(ReportCommand::Load { schedule, window, csv, table }) => {
+            let output = report::Output { csv, table: table.as_deref(), json };
+            report::load(&settings()?, &schedule, window.pair(), output).await
         }
         Command::Report(ReportCommand::Slo { service }) => slo::list(&settings()?, &service, json).await,
-        Command::Report(ReportCommand::Toil { from, until }) => {
-            report::toil(&settings()?, (from.as_deref(), until.as_deref()), json).await
+        Command::Report(ReportCommand::Toil { window, csv, table }) => {
+            let output = report::Output { csv, table: table.as_deref(), json };
+            report::toil(&settings()?, window.pair(), output).await
+        }
+        Command::Report(ReportCommand::Sizing { team, window, csv }) => {
+            let output = report::Output { csv, table: None, json };
+            report::sizing(&settings()?, &team, window.pair(), output).await
         }
         Command::Slo(command) => {
             let settings = settings()?;

@@ -1,4 +1,4 @@
-//! Client commands about reports: `muster report load|toil`.
+//! Client commands about reports: `muster report load|toil|sizing`.
 
 use reqwest::Method;
 use serde_json::Value;
@@ -9,37 +9,66 @@ use crate::{
     table,
 };
 
+/// A report's path with the query parameters that are given.
+fn report_path(report: &str, pairs: &[(&str, Option<&str>)]) -> anyhow::Result<String> {
+    let mut url = reqwest::Url::parse("http://report/")?;
+    {
+        let mut query = url.query_pairs_mut();
+        for (name, value) in pairs {
+            if let Some(value) = value {
+                query.append_pair(name, value);
+            }
+        }
+    }
+    Ok(format!("/api/v1/reports/{report}?{}", url.query().unwrap_or_default()))
+}
+
+/// How a report is printed: CSV of one of its tables, JSON, or tables for people.
+#[derive(Debug, Clone, Copy)]
+pub struct Output<'a> {
+    pub csv: bool,
+    pub table: Option<&'a str>,
+    pub json: bool,
+}
+
+impl Output<'_> {
+    fn format(&self) -> Option<&'static str> {
+        self.csv.then_some("csv")
+    }
+
+    /// Fetches the report: prints it and answers `None` for CSV or JSON, else the JSON to lay out.
+    async fn fetch(&self, settings: &ClientSettings, path: &str) -> anyhow::Result<Option<Value>> {
+        if self.csv {
+            print!("{}", call_text(settings, path).await?);
+            return Ok(None);
+        }
+        let report: Value = call(settings, Method::GET, path, None).await?;
+        if self.json {
+            print_json(&report)?;
+            return Ok(None);
+        }
+        Ok(Some(report))
+    }
+}
+
 /// The load of a schedule's shifts, as a table, JSON or CSV.
 pub async fn load(
     settings: &ClientSettings,
     schedule: &str,
     window: (Option<&str>, Option<&str>),
-    csv: bool,
-    json_output: bool,
+    output: Output<'_>,
 ) -> anyhow::Result<()> {
-    let mut url = reqwest::Url::parse("http://report/")?;
-    {
-        let mut query = url.query_pairs_mut();
-        query.append_pair("schedule", schedule);
-        if let Some(from) = window.0 {
-            query.append_pair("from", from);
-        }
-        if let Some(until) = window.1 {
-            query.append_pair("until", until);
-        }
-        if csv {
-            query.append_pair("format", "csv");
-        }
-    }
-    let path = format!("/api/v1/reports/load?{}", url.query().unwrap_or_default());
-    if csv {
-        print!("{}", call_text(settings, &path).await?);
-        return Ok(());
-    }
-    let report: Value = call(settings, Method::GET, &path, None).await?;
-    if json_output {
-        return print_json(&report);
-    }
+    let path = report_path(
+        "load",
+        &[
+            ("schedule", Some(schedule)),
+            ("from", window.0),
+            ("until", window.1),
+            ("format", output.format()),
+            ("table", output.table),
+        ],
+    )?;
+    let Some(report) = output.fetch(settings, &path).await? else { return Ok(()) };
     let shifts: Vec<Vec<String>> = report["shifts"]
         .as_array()
         .into_iter()
@@ -89,28 +118,13 @@ pub async fn load(
 pub async fn toil(
     settings: &ClientSettings,
     window: (Option<&str>, Option<&str>),
-    json_output: bool,
+    output: Output<'_>,
 ) -> anyhow::Result<()> {
-    let mut url = reqwest::Url::parse("http://report/")?;
-    {
-        let mut query = url.query_pairs_mut();
-        if let Some(from) = window.0 {
-            query.append_pair("from", from);
-        }
-        if let Some(until) = window.1 {
-            query.append_pair("until", until);
-        }
-    }
-    let report: Value = call(
-        settings,
-        Method::GET,
-        &format!("/api/v1/reports/toil?{}", url.query().unwrap_or_default()),
-        None,
-    )
-    .await?;
-    if json_output {
-        return print_json(&report);
-    }
+    let path = report_path(
+        "toil",
+        &[("from", window.0), ("until", window.1), ("format", output.format()), ("table", output.table)],
+    )?;
+    let Some(report) = output.fetch(settings, &path).await? else { return Ok(()) };
     let noisy: Vec<Vec<String>> = report["noisiest"]
         .as_array()
         .into_iter()
@@ -121,11 +135,15 @@ pub async fn toil(
                 text(k, "summary"),
                 k["opened"].to_string(),
                 k["pages"].to_string(),
+                k["off_hours_pages"].to_string(),
                 k["without_action"].to_string(),
             ]
         })
         .collect();
-    println!("{}", table::render(&["SERVICE", "ALERT", "OPENED", "PAGES", "NOTHING DONE"], &noisy));
+    println!(
+        "{}",
+        table::render(&["SERVICE", "ALERT", "OPENED", "PAGES", "OFF HOURS", "NOTHING DONE"], &noisy)
+    );
     let minutes = |v: &Value| v.as_f64().map_or("-".to_owned(), |m| format!("{m:.1}"));
     let responses: Vec<Vec<String>> = report["responses"]
         .as_array()
@@ -146,5 +164,44 @@ pub async fn toil(
         "{}",
         table::render(&["SERVICE", "PRIORITY", "ALERTS", "MTTA MIN", "MTTR MIN", "MET / MISSED"], &responses)
     );
+    Ok(())
+}
+
+/// Rotation sizing for a team: each schedule's designs, the people they need and the share of
+/// their time on operations.
+pub async fn sizing(
+    settings: &ClientSettings,
+    team: &str,
+    window: (Option<&str>, Option<&str>),
+    output: Output<'_>,
+) -> anyhow::Result<()> {
+    let path = report_path(
+        "sizing",
+        &[("team", Some(team)), ("from", window.0), ("until", window.1), ("format", output.format())],
+    )?;
+    let Some(report) = output.fetch(settings, &path).await? else { return Ok(()) };
+    for rotation in report["rotations"].as_array().into_iter().flatten() {
+        let now = rotation["people_now"].as_array().map_or(0, Vec::len);
+        println!("{}: {now} people on its shifts now", text(rotation, "schedule_name"));
+        let rows: Vec<Vec<String>> = rotation["designs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| {
+                let share = d["ops_share"].as_f64().unwrap_or(0.0) * 100.0;
+                vec![
+                    text(d, "name"),
+                    if d["absorbs"] == Value::Bool(true) { "yes" } else { "no" }.to_owned(),
+                    d["people"].to_string(),
+                    format!("{share:.0} %"),
+                ]
+            })
+            .collect();
+        println!("{}", table::render(&["DESIGN", "ABSORBS", "PEOPLE", "ON OPERATIONS"], &rows));
+        match rotation["recommended"].as_str() {
+            Some(name) => println!("Recommended: {name}, {} more people.", rotation["more_people_needed"]),
+            None => println!("No design absorbs this load: it has to come down."),
+        }
+    }
     Ok(())
 }

@@ -718,8 +718,12 @@ fn the_load_report_is_printed_as_a_table_and_as_csv() {
     let with = |args: &[&str]| workspace.against(&server, &token, args);
     let (_, me) = http(&server.url, "GET", "/api/v1/users/me", Some(&token), "").expect("the server answers");
     let me: serde_json::Value = serde_json::from_str(&me).expect("JSON");
+    let (_, team) = http(&server.url, "POST", "/api/v1/teams", Some(&token), r#"{"name": "Search SRE"}"#)
+        .expect("the server answers");
+    let team: serde_json::Value = serde_json::from_str(&team).expect("JSON");
+    let team = team["id"].as_str().expect("a team").to_owned();
     let body = format!(
-        r#"{{"template": "daily", "name": "Search", "time_zone": "UTC", "start": "2026-11-01", "participants": ["{}"]}}"#,
+        r#"{{"template": "daily", "name": "Search", "time_zone": "UTC", "start": "2026-11-01", "participants": ["{}"], "team_id": "{team}"}}"#,
         me["id"].as_str().expect("my id")
     );
     let (status, created) =
@@ -736,6 +740,17 @@ fn the_load_report_is_printed_as_a_table_and_as_csv() {
     );
     let csv = stdout(&with(&["report", "load", "--schedule", &schedule, "--csv"]));
     assert!(csv.starts_with("person,start,end,pages") && csv.contains("Ops Lead,"), "{csv}");
+    let people = stdout(&with(&["report", "load", "--schedule", &schedule, "--csv", "--table", "people"]));
+    assert!(people.starts_with("person,shifts,on_call_hours") && people.contains("\nOps Lead,"), "{people}");
+    let sizing = with(&["report", "sizing", "--team", &team]);
+    let shown = stdout(&sizing);
+    assert!(
+        sizing.status.success()
+            && shown.contains("Search: 1 people")
+            && shown.contains("Recommended: Primary, 3 more"),
+        "{shown}{}",
+        stderr(&sizing)
+    );
     let toil = with(&["report", "toil"]);
     assert!(
         toil.status.success() && stdout(&toil).contains("NOTHING DONE") && stdout(&toil).contains("MTTA MIN"),

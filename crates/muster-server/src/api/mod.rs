@@ -102,7 +102,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         reading_club::reading_list, reading_club::add_to_reading_list, reading_club::remove_from_reading_list,
         reading_club::sessions, reading_club::record_session, slos::list, slos::create, slos::remove,
         slos::post_counts, slos::rules, slos::ops_mode, slos::enter, slos::leave, slos::grant_exception, slos::gate,
-        reports::load, reports::toil, reports::mark_ticket_work, reports::vote_on_page,
+        reports::load, reports::toil, reports::sizing, reports::mark_ticket_work, reports::vote_on_page,
         events::stream,
     ),
     components(schemas(crate::error::ErrorBody, events::ChangeEvent)),
@@ -121,7 +121,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         (name = "incidents", description = "Incidents: declaration, command roles with accepted hand-offs, the investigation, the document, the timeline and stakeholder updates"),
         (name = "postmortems", description = "Postmortems: drafts from incidents, the blameless check, review and publish, action items, export and search"),
         (name = "slos", description = "SLOs, their Prometheus rules and error budgets, ops mode and the deploy gate"),
-        (name = "reports", description = "Operational load per shift and per person, and ticket work"),
+        (name = "reports", description = "Operational load per shift and per person, toil, rotation sizing, weekly hand-offs, and ticket work"),
         (name = "reading club", description = "Promotion of published postmortems: the postmortem of the month, the reading list and review sessions"),
         (name = "events", description = "Live change events over server-sent events"),
     )

@@ -16,6 +16,7 @@ use crate::{
     error::{ApiError, ApiResult},
     json::ApiQuery,
     reports::{self, LoadReport},
+    sizing::SizingReport,
     state::AppState,
 };
 
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/reports/load", get(load))
         .route("/api/v1/reports/toil", get(toil))
+        .route("/api/v1/reports/sizing", get(sizing))
         .route("/api/v1/alerts/{id}/ticket-work", post(mark_ticket_work))
         .route("/api/v1/alerts/{id}/useful", post(vote_on_page))
 }
@@ -92,6 +94,36 @@ pub async fn toil(
             let table = csv::table(q.table.as_deref(), &reports::TOIL_TABLES)?;
             Ok(csv::download(&format!("toil-{table}"), reports::toil_csv(&toil, table)))
         }
+        Some(_) => Err(ApiError::field("format", "must be json or csv")),
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SizingQuery {
+    /// The team whose schedules are sized.
+    pub team: String,
+    /// RFC 3339; 28 days before `until` by default.
+    pub from: Option<String>,
+    /// RFC 3339; now by default.
+    pub until: Option<String>,
+    /// `json` (the default) or `csv`: one row per schedule and design.
+    pub format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/sizing", tag = "reports", params(SizingQuery),
+    description = "Rotation sizing on the seed's model: for each of the team's schedules, the load its shifts measured, how many people each design (primary; with a secondary 9–5; with tickets people; Primary 1 and 2) needs and what share of their time goes to operations, and the people needed beyond those now.",
+    responses((status = 200, body = SizingReport), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn sizing(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<SizingQuery>,
+) -> ApiResult<Response> {
+    let window = reports::window(&state, q.from.as_deref(), q.until.as_deref())?;
+    let report = crate::sizing::sizing(&state, &caller, &q.team, window).await?;
+    match q.format.as_deref().map(str::trim) {
+        None | Some("") | Some("json") => Ok(Json(report).into_response()),
+        Some("csv") => Ok(csv::download("sizing", crate::sizing::sizing_csv(&report))),
         Some(_) => Err(ApiError::field("format", "must be json or csv")),
     }
 }

@@ -19,6 +19,7 @@ mod service_alerts;
 mod services;
 mod session;
 mod settings;
+mod sizing;
 mod slos;
 mod status;
 mod teams;
@@ -68,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .merge(status::router())
         .merge(slos::router())
         .merge(reports::router())
+        .merge(sizing::router())
 }
 
 /// A signed-in person; anyone else is sent to the sign-in page and brought back afterwards.

@@ -74,6 +74,19 @@ fn day_start(
     Ok(Some(at.timestamp()))
 }
 
+/// The window of a report page: `from` and `until` as days in `zone`, both inclusive; the last
+/// 28 days when empty.
+pub(super) fn day_window(
+    state: &AppState,
+    zone: &jiff::tz::TimeZone,
+    from: &str,
+    until: &str,
+) -> Result<(Timestamp, Timestamp), ApiError> {
+    let from = day_start("from", from, zone, false)?;
+    let until = day_start("until", until, zone, true)?;
+    reports::window(state, from.map(|t| t.to_string()).as_deref(), until.map(|t| t.to_string()).as_deref())
+}
+
 /// Incidents per shift as bars, red when over budget, with each shift's budget as a tick.
 fn chart(report: &LoadReport) -> String {
     let shifts = &report.shifts;
@@ -155,15 +168,7 @@ async fn load(
     let mut errors = Vec::new();
     let mut report = None;
     if let Some(schedule) = non_empty(&filters.schedule) {
-        let window = day_start("from", &filters.from, &zone, false).and_then(|from| {
-            let until = day_start("until", &filters.until, &zone, true)?;
-            reports::window(
-                &state,
-                from.map(|t| t.to_string()).as_deref(),
-                until.map(|t| t.to_string()).as_deref(),
-            )
-        });
-        match window {
+        match day_window(&state, &zone, &filters.from, &filters.until) {
             Ok(window) => match reports::load(&state, &caller, &schedule, window).await {
                 Ok(found) => report = Some(found),
                 Err(error) => errors = form_errors(error)?,
@@ -269,15 +274,7 @@ async fn toil(
     Query(filters): Query<ToilFilters>,
 ) -> UiResult {
     let zone = caller.time_zone();
-    let window = day_start("from", &filters.from, &zone, false).and_then(|from| {
-        let until = day_start("until", &filters.until, &zone, true)?;
-        reports::window(
-            &state,
-            from.map(|t| t.to_string()).as_deref(),
-            until.map(|t| t.to_string()).as_deref(),
-        )
-    });
-    let (toil, csv_url, errors) = match window {
+    let (toil, csv_url, errors) = match day_window(&state, &zone, &filters.from, &filters.until) {
         Ok(window) => {
             let csv = format!(
                 "/api/v1/reports/toil?{}",

@@ -194,6 +194,17 @@ async fn the_demo_history_shows_over_budget_shifts_the_noisiest_alerts_and_an_op
         platform["people"].as_array().expect("people").iter().filter_map(|p| p["night_pages"].as_u64()).sum();
     assert!(night_pages > 0, "someone was woken: {platform}");
 
+    let teams = app.store.list_teams(Page::first()).await.expect("teams");
+    let team = teams.iter().find(|t| t.name == "Platform").expect("the platform team");
+    let sizing = app.get(&format!("/api/v1/reports/sizing?team={}", team.id), &app.admin_token).await.body;
+    let rotation = &sizing["rotations"][0];
+    assert_eq!(rotation["people_now"].as_array().map(Vec::len), Some(5), "{rotation}");
+    assert_eq!(
+        (rotation["recommended"].as_str(), rotation["more_people_needed"].as_u64()),
+        (Some("Primary 1, Primary 2 and secondary"), Some(1)),
+        "{rotation}"
+    );
+
     let gateway = report("Payment Gateway weekly").await.body;
     let advice = gateway["advice"].as_array().expect("advice");
     assert!(

@@ -281,3 +281,79 @@ async fn a_rotation_consistently_over_its_load_budget_proposes_ops_mode_for_its_
     assert!(proposal.contains(secondary), "{proposal}");
     assert!(!proposal.contains("Checkout primary"), "{proposal}");
 }
+
+/// Rotation sizing for a team from its schedule's load: a calm month fits a primary alone (four
+/// people, three more than Grace), and a frantic half-day fits no design.
+#[tokio::test]
+async fn rotation_sizing_counts_the_people_each_design_needs_for_the_teams_load() {
+    let app = TestApp::spawn().await;
+    let grace = app.person("Grace", Role::Responder).await;
+    let cy = app.person("Cy", Role::Responder).await;
+    let team = app.create_team(&app.admin_token, "Checkout SRE").await;
+    let team = team["id"].as_str().expect("team id").to_owned();
+    let weekly = json!({"template": "weekly", "name": "Checkout weekly", "time_zone": "Europe/London",
+        "start": "2026-11-23", "participants": [grace.id, cy.id], "team_id": team});
+    let created = app.post("/api/v1/schedules/from-template", &app.admin_token, weekly).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    // From 15:00 Grace declares an incident an hour for four hours; each costs six hours.
+    app.advance(SignedDuration::from_hours(6));
+    for n in 0..4 {
+        declare(&app, &grace, &format!("Incident {n}")).await;
+        app.advance(SignedDuration::from_hours(1));
+    }
+    app.advance(SignedDuration::from_hours(2));
+    let month = format!("/api/v1/reports/sizing?team={team}&from=2026-10-26T21:00:00Z");
+    let month = app.get(&month, &grace.token).await;
+    assert_eq!(month.status, StatusCode::OK, "{month:?}");
+    let rotation = &month.body["rotations"][0];
+    assert_eq!(rotation["schedule_name"], "Checkout weekly");
+    assert_eq!(rotation["people_now"], json!(["Grace"]));
+    assert_eq!(
+        rotation["demand"],
+        json!({"days": 28.0, "incidents": 4, "incident_hours": 24.0, "tickets": 0}),
+        "{rotation}"
+    );
+    let designs: Vec<(String, bool, u64)> = rotation["designs"]
+        .as_array()
+        .expect("designs")
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap_or("").to_owned(),
+                d["absorbs"] == true,
+                d["people"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(designs[0], ("Primary".to_owned(), true, 4), "{designs:?}");
+    assert_eq!(
+        (rotation["recommended"].clone(), rotation["more_people_needed"].clone()),
+        (json!("Primary"), json!(3))
+    );
+    // Four incidents in the twelve hours since 09:00: 48 hours of work a day.
+    let frantic = format!("/api/v1/reports/sizing?team={team}&from=2026-11-23T09:00:00Z");
+    let frantic = app.get(&frantic, &grace.token).await.body;
+    assert_eq!(frantic["rotations"][0]["demand"]["days"], 0.5);
+    assert_eq!(frantic["rotations"][0]["recommended"], serde_json::Value::Null, "{frantic}");
+    assert!(
+        frantic["rotations"][0]["designs"].as_array().expect("designs").iter().all(|d| d["absorbs"] == false)
+    );
+
+    let csv = format!("/api/v1/reports/sizing?team={team}&from=2026-10-26T21:00:00Z&format=csv");
+    let csv = app.get_csv(&csv, &grace.token).await;
+    assert!(csv.starts_with("schedule,people_now,design,absorbs,people,ops_share"), "{csv}");
+    assert!(csv.contains("\nCheckout weekly,1,Primary,true,4,0.25,12,0.86,true\n"), "{csv}");
+    let nobody = app.get("/api/v1/reports/sizing?team=no-such-team", &grace.token).await;
+    assert_eq!(nobody.status, StatusCode::NOT_FOUND);
+    let anonymous = app.api(Method::GET, &format!("/api/v1/reports/sizing?team={team}"), None, None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let page =
+        app.sign_in(&grace.email).await.get(&format!("/reports/sizing?team={team}&from=2026-10-27")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("Checkout weekly")
+            && page.text.contains("the rotation needs <strong>3 more</strong>"),
+        "{}",
+        page.text
+    );
+}
