@@ -18,6 +18,7 @@ pub mod engine;
 pub mod error;
 pub mod escalation;
 pub mod events;
+pub mod handoff_report;
 pub mod handoffs;
 mod health;
 pub mod heartbeats;

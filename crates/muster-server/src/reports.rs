@@ -47,7 +47,7 @@ async fn served_services(
 /// The longest window a report covers.
 const MAX_DAYS: i64 = 366;
 /// The window when none is named.
-const DEFAULT_DAYS: i64 = 28;
+pub const DEFAULT_DAYS: i64 = 28;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NamedShift {
@@ -120,6 +120,16 @@ pub fn window(
     from: Option<&str>,
     until: Option<&str>,
 ) -> ApiResult<(Timestamp, Timestamp)> {
+    window_or_last(state, from, until, DEFAULT_DAYS)
+}
+
+/// `from` and `until` as given (RFC 3339), by default the last `days` days until now.
+pub fn window_or_last(
+    state: &AppState,
+    from: Option<&str>,
+    until: Option<&str>,
+    days: i64,
+) -> ApiResult<(Timestamp, Timestamp)> {
     let parse = |field: &'static str, text: Option<&str>| {
         text.map(str::trim)
             .filter(|t| !t.is_empty())
@@ -130,7 +140,7 @@ pub fn window(
             .transpose()
     };
     let until = parse("until", until)?.unwrap_or(state.now());
-    let from = parse("from", from)?.unwrap_or(until - SignedDuration::from_hours(24 * DEFAULT_DAYS));
+    let from = parse("from", from)?.unwrap_or(until - SignedDuration::from_hours(24 * days));
     if from >= until {
         return Err(ApiError::field("from", "must be before until"));
     }

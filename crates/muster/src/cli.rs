@@ -118,6 +118,23 @@ enum ReportCommand {
         #[arg(long, requires = "csv")]
         table: Option<String>,
     },
+    /// A team's weekly on-call hand-off: the week's shifts, incidents, what is still open, who is next.
+    Handoff {
+        #[arg(long)]
+        team: String,
+        /// RFC 3339; 7 days before --until by default.
+        #[arg(long)]
+        from: Option<String>,
+        /// RFC 3339; now by default.
+        #[arg(long)]
+        until: Option<String>,
+        /// Print CSV of a table: the shifts by default.
+        #[arg(long)]
+        csv: bool,
+        /// With --csv: shifts, incidents, open_incidents, open_alerts or noisiest.
+        #[arg(long, requires = "csv")]
+        table: Option<String>,
+    },
     /// Rotation sizing on the seed's model: the people each design needs for a team's load.
     Sizing {
         #[arg(long)]
@@ -507,6 +524,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(ReportCommand::Toil { window, csv, table }) => {
             let output = report::Output { csv, table: table.as_deref(), json };
             report::toil(&settings()?, window.pair(), output).await
+        }
+        Command::Report(ReportCommand::Handoff { team, from, until, csv, table }) => {
+            let output = report::Output { csv, table: table.as_deref(), json };
+            report::handoff(&settings()?, &team, (from.as_deref(), until.as_deref()), output).await
         }
         Command::Report(ReportCommand::Sizing { team, window, csv }) => {
             let output = report::Output { csv, table: None, json };

@@ -1,4 +1,4 @@
-//! Client commands about reports: `muster report load|toil|sizing`.
+//! Client commands about reports: `muster report load|toil|sizing|handoff`.
 
 use reqwest::Method;
 use serde_json::Value;
@@ -202,6 +202,79 @@ pub async fn sizing(
             Some(name) => println!("Recommended: {name}, {} more people.", rotation["more_people_needed"]),
             None => println!("No design absorbs this load: it has to come down."),
         }
+    }
+    Ok(())
+}
+
+/// A team's weekly hand-off: each rotation's shifts and who is next, the week's incidents and
+/// what is still open.
+pub async fn handoff(
+    settings: &ClientSettings,
+    team: &str,
+    window: (Option<&str>, Option<&str>),
+    output: Output<'_>,
+) -> anyhow::Result<()> {
+    let path = report_path(
+        "handoff",
+        &[
+            ("team", Some(team)),
+            ("from", window.0),
+            ("until", window.1),
+            ("format", output.format()),
+            ("table", output.table),
+        ],
+    )?;
+    let Some(report) = output.fetch(settings, &path).await? else { return Ok(()) };
+    println!("{}, {} to {} (UTC)", text(&report, "team_name"), text(&report, "from"), text(&report, "until"));
+    for rotation in report["rotations"].as_array().into_iter().flatten() {
+        let rows: Vec<Vec<String>> = rotation["shifts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| {
+                let incidents = s["incidents"].as_array().map_or(0, Vec::len);
+                let over = if s["over_budget"] == Value::Bool(true) { " OVER" } else { "" };
+                vec![
+                    text(s, "name"),
+                    text(s, "start"),
+                    text(s, "end"),
+                    s["pages"].to_string(),
+                    s["tickets"].to_string(),
+                    format!("{incidents}{over}"),
+                ]
+            })
+            .collect();
+        println!("\n{}", text(rotation, "schedule_name"));
+        println!(
+            "{}",
+            table::render(&["PERSON", "FROM (UTC)", "UNTIL (UTC)", "PAGES", "TICKETS", "INCIDENTS"], &rows)
+        );
+        let next: Vec<String> = rotation["next"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|n| format!("{} from {}", text(n, "name"), text(n, "start")))
+            .collect();
+        println!("On call next: {}", if next.is_empty() { "nobody".to_owned() } else { next.join("; ") });
+    }
+    let lines = |key: &str| -> Vec<String> {
+        report[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|i| format!("{}: {} ({})", i["number"], text(i, "title"), text(i, "state")))
+            .collect()
+    };
+    println!("\nIncidents of the week: {}", lines("incidents").join("; "));
+    println!("Still open: {}", lines("open_incidents").join("; "));
+    for alert in report["open_alerts"].as_array().into_iter().flatten() {
+        println!(
+            "  alert {} {}: {} ({})",
+            text(alert, "id"),
+            text(alert, "service"),
+            text(alert, "summary"),
+            text(alert, "status")
+        );
     }
     Ok(())
 }

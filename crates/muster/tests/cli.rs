@@ -751,6 +751,15 @@ fn the_load_report_is_printed_as_a_table_and_as_csv() {
         "{shown}{}",
         stderr(&sizing)
     );
+    let handoff = with(&["report", "handoff", "--team", &team]);
+    assert!(
+        handoff.status.success()
+            && stdout(&handoff).contains("Search SRE")
+            && stdout(&handoff).contains("On call next: Ops Lead"),
+        "{}{}",
+        stdout(&handoff),
+        stderr(&handoff)
+    );
     let toil = with(&["report", "toil"]);
     assert!(
         toil.status.success() && stdout(&toil).contains("NOTHING DONE") && stdout(&toil).contains("MTTA MIN"),

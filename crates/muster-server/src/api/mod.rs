@@ -102,7 +102,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         reading_club::reading_list, reading_club::add_to_reading_list, reading_club::remove_from_reading_list,
         reading_club::sessions, reading_club::record_session, slos::list, slos::create, slos::remove,
         slos::post_counts, slos::rules, slos::ops_mode, slos::enter, slos::leave, slos::grant_exception, slos::gate,
-        reports::load, reports::toil, reports::sizing, reports::mark_ticket_work, reports::vote_on_page,
+        reports::load, reports::toil, reports::sizing, reports::handoff, reports::mark_ticket_work, reports::vote_on_page,
         events::stream,
     ),
     components(schemas(crate::error::ErrorBody, events::ChangeEvent)),

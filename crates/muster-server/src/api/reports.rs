@@ -1,5 +1,6 @@
-//! `/api/v1/reports/…`: the load report of a schedule (JSON or CSV), and marking alerts as ticket
-//! work, which the report counts.
+//! `/api/v1/reports/…`: the load report of a schedule, toil, a team's rotation sizing and weekly
+//! hand-off (each as JSON or CSV), and marking alerts as ticket work or pages as useful, which
+//! the reports count.
 
 use axum::{
     Json, Router,
@@ -14,6 +15,7 @@ use crate::{
     auth::Caller,
     csv,
     error::{ApiError, ApiResult},
+    handoff_report::{self, HandoffReport},
     json::ApiQuery,
     reports::{self, LoadReport},
     sizing::SizingReport,
@@ -25,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/reports/load", get(load))
         .route("/api/v1/reports/toil", get(toil))
         .route("/api/v1/reports/sizing", get(sizing))
+        .route("/api/v1/reports/handoff", get(handoff))
         .route("/api/v1/alerts/{id}/ticket-work", post(mark_ticket_work))
         .route("/api/v1/alerts/{id}/useful", post(vote_on_page))
 }
@@ -124,6 +127,43 @@ pub async fn sizing(
     match q.format.as_deref().map(str::trim) {
         None | Some("") | Some("json") => Ok(Json(report).into_response()),
         Some("csv") => Ok(csv::download("sizing", crate::sizing::sizing_csv(&report))),
+        Some(_) => Err(ApiError::field("format", "must be json or csv")),
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffQuery {
+    /// The team whose week on call is reported.
+    pub team: String,
+    /// RFC 3339; 7 days before `until` by default.
+    pub from: Option<String>,
+    /// RFC 3339; now by default.
+    pub until: Option<String>,
+    /// `json` (the default) or `csv`.
+    pub format: Option<String>,
+    /// With `format=csv`: `shifts` (the default), `incidents`, `open_incidents`, `open_alerts` or
+    /// `noisiest`.
+    pub table: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/handoff", tag = "reports", params(HandoffQuery),
+    description = "The weekly on-call hand-off report of a team: each of its schedules' shifts with their load and who is on call in the week ahead, the incidents of the week, what is still open on the team's services, and the week's noisiest alerts.",
+    responses((status = 200, body = HandoffReport), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn handoff(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<HandoffQuery>,
+) -> ApiResult<Response> {
+    let window =
+        reports::window_or_last(&state, q.from.as_deref(), q.until.as_deref(), handoff_report::DEFAULT_DAYS)?;
+    let report = handoff_report::handoff(&state, &caller, &q.team, window).await?;
+    match q.format.as_deref().map(str::trim) {
+        None | Some("") | Some("json") => Ok(Json(report).into_response()),
+        Some("csv") => {
+            let table = csv::table(q.table.as_deref(), &handoff_report::TABLES)?;
+            Ok(csv::download(&format!("handoff-{table}"), handoff_report::handoff_csv(&report, table)))
+        }
         Some(_) => Err(ApiError::field("format", "must be json or csv")),
     }
 }

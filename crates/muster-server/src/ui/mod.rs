@@ -7,6 +7,7 @@
 
 mod alerts;
 mod escalation;
+mod handoff_report;
 mod incidents;
 mod layout;
 mod notifications;
@@ -70,6 +71,7 @@ pub fn router() -> Router<AppState> {
         .merge(slos::router())
         .merge(reports::router())
         .merge(sizing::router())
+        .merge(handoff_report::router())
 }
 
 /// A signed-in person; anyone else is sent to the sign-in page and brought back afterwards.

@@ -38,6 +38,8 @@ struct LoadFilters {
 #[template(path = "report_load.html")]
 struct LoadPage {
     layout: Layout,
+    /// What the window is when no days are given.
+    default_days: i64,
     schedules: Vec<Schedule>,
     filters: LoadFilters,
     report: Option<LoadReport>,
@@ -75,16 +77,17 @@ fn day_start(
 }
 
 /// The window of a report page: `from` and `until` as days in `zone`, both inclusive; the last
-/// 28 days when empty.
+/// `days` days when empty.
 pub(super) fn day_window(
     state: &AppState,
     zone: &jiff::tz::TimeZone,
-    from: &str,
-    until: &str,
+    (from, until): (&str, &str),
+    days: i64,
 ) -> Result<(Timestamp, Timestamp), ApiError> {
     let from = day_start("from", from, zone, false)?;
     let until = day_start("until", until, zone, true)?;
-    reports::window(state, from.map(|t| t.to_string()).as_deref(), until.map(|t| t.to_string()).as_deref())
+    let (from, until) = (from.map(|t| t.to_string()), until.map(|t| t.to_string()));
+    reports::window_or_last(state, from.as_deref(), until.as_deref(), days)
 }
 
 /// Incidents per shift as bars, red when over budget, with each shift's budget as a tick.
@@ -168,7 +171,7 @@ async fn load(
     let mut errors = Vec::new();
     let mut report = None;
     if let Some(schedule) = non_empty(&filters.schedule) {
-        match day_window(&state, &zone, &filters.from, &filters.until) {
+        match day_window(&state, &zone, (&filters.from, &filters.until), reports::DEFAULT_DAYS) {
             Ok(window) => match reports::load(&state, &caller, &schedule, window).await {
                 Ok(found) => report = Some(found),
                 Err(error) => errors = form_errors(error)?,
@@ -192,6 +195,7 @@ async fn load(
         .unwrap_or_default();
     let view = LoadPage {
         layout: Layout::new(&caller, "reports", None, state.now()),
+        default_days: reports::DEFAULT_DAYS,
         schedules,
         chart: report.as_ref().map(chart).unwrap_or_default(),
         hours: report.as_ref().map(hours_chart).unwrap_or_default(),
@@ -215,6 +219,8 @@ struct ToilFilters {
 #[template(path = "report_toil.html")]
 struct ToilPage {
     layout: Layout,
+    /// What the window is when no days are given.
+    default_days: i64,
     filters: ToilFilters,
     toil: Option<muster_core::load::Toil>,
     trend: String,
@@ -274,23 +280,25 @@ async fn toil(
     Query(filters): Query<ToilFilters>,
 ) -> UiResult {
     let zone = caller.time_zone();
-    let (toil, csv_url, errors) = match day_window(&state, &zone, &filters.from, &filters.until) {
-        Ok(window) => {
-            let csv = format!(
-                "/api/v1/reports/toil?{}",
-                query_string(&[
-                    ("from", &window.0.to_string()),
-                    ("until", &window.1.to_string()),
-                    ("format", "csv")
-                ])
-            );
-            (Some(reports::toil_report(&state, &caller, window).await?), csv, vec![])
-        }
-        Err(error) => (None, String::new(), form_errors(error)?),
-    };
+    let (toil, csv_url, errors) =
+        match day_window(&state, &zone, (&filters.from, &filters.until), reports::DEFAULT_DAYS) {
+            Ok(window) => {
+                let csv = format!(
+                    "/api/v1/reports/toil?{}",
+                    query_string(&[
+                        ("from", &window.0.to_string()),
+                        ("until", &window.1.to_string()),
+                        ("format", "csv")
+                    ])
+                );
+                (Some(reports::toil_report(&state, &caller, window).await?), csv, vec![])
+            }
+            Err(error) => (None, String::new(), form_errors(error)?),
+        };
     let trend = toil.as_ref().map(|t| trend_chart(&t.weekly)).unwrap_or_default();
     let view = ToilPage {
         layout: Layout::new(&caller, "reports", None, state.now()),
+        default_days: reports::DEFAULT_DAYS,
         filters,
         toil,
         trend,

@@ -35,6 +35,8 @@ struct Filters {
 #[template(path = "report_sizing.html")]
 struct SizingPage {
     layout: Layout,
+    /// What the window is when no days are given.
+    default_days: i64,
     teams: Vec<Team>,
     filters: Filters,
     report: Option<SizingReport>,
@@ -66,11 +68,15 @@ async fn page(
     let mut errors = Vec::new();
     let mut report = None;
     if let Some(team) = non_empty(&filters.team) {
-        let found =
-            match super::reports::day_window(&state, &caller.time_zone(), &filters.from, &filters.until) {
-                Ok(window) => sizing::sizing(&state, &caller, &team, window).await,
-                Err(error) => Err(error),
-            };
+        let found = match super::reports::day_window(
+            &state,
+            &caller.time_zone(),
+            (&filters.from, &filters.until),
+            crate::reports::DEFAULT_DAYS,
+        ) {
+            Ok(window) => sizing::sizing(&state, &caller, &team, window).await,
+            Err(error) => Err(error),
+        };
         match found {
             Ok(found) => report = Some(found),
             Err(error) => errors = form_errors(error)?,
@@ -91,6 +97,7 @@ async fn page(
         .unwrap_or_default();
     let view = SizingPage {
         layout: Layout::new(&caller, "reports", None, state.now()),
+        default_days: crate::reports::DEFAULT_DAYS,
         teams,
         filters,
         report,

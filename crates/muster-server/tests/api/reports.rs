@@ -12,13 +12,26 @@ use crate::{
 };
 
 /// Grace, reachable by webhook, alone on Checkout's tiers (weekdays 09:00–17:00 London for the
-/// primary), which page the primary; returns her, the monitor and the primary schedule's id.
-async fn grace_on_call(app: &TestApp, receiver: &Receiver) -> (Person, Monitor, String) {
+/// primary), which page the primary; the Checkout SRE team owns the service and the schedules.
+/// Returns her, the monitor, the primary schedule's id and the team's.
+async fn grace_on_call(app: &TestApp, receiver: &Receiver) -> (Person, Monitor, String, String) {
     let grace = app.person("Grace", Role::Responder).await;
     app.reachable_by_webhook(&grace, receiver, "/grace").await;
+    let team = app.create_team(&app.admin_token, "Checkout SRE").await;
+    let team = team["id"].as_str().expect("team id").to_owned();
     let monitor = app.monitored_service("Checkout", "generic").await;
+    let owned = app
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/services/{}", monitor.service_id),
+            Some(&app.admin_token),
+            Some(json!({"team_id": team})),
+        )
+        .await;
+    assert_eq!(owned.status, StatusCode::OK, "{owned:?}");
     let tiers = json!({"template": "tiers", "name": "Checkout", "time_zone": "Europe/London", "start": "2026-11-23",
-        "participants": [grace.id], "secondary": [grace.id], "tickets": [grace.id], "service_id": monitor.service_id});
+        "participants": [grace.id], "secondary": [grace.id], "tickets": [grace.id], "service_id": monitor.service_id,
+        "team_id": team});
     let created = app.post("/api/v1/schedules/from-template", &app.admin_token, tiers).await;
     let primary = created.body[0]["id"].as_str().expect("the primary schedule").to_owned();
     let policy = json!({"name": "Checkout", "steps": [{"escalate_after_minutes": 10, "targets": [{"kind": "tier", "tier": "primary"}]}]});
@@ -26,7 +39,7 @@ async fn grace_on_call(app: &TestApp, receiver: &Receiver) -> (Person, Monitor, 
     let escalation = json!({"escalation_policy_id": policy.body["id"]});
     let path = format!("/api/v1/services/{}/escalation", monitor.service_id);
     app.api(Method::PUT, &path, Some(&app.admin_token), Some(escalation)).await;
-    (grace, monitor, primary)
+    (grace, monitor, primary, team)
 }
 
 async fn declare(app: &TestApp, who: &Person, title: &str) {
@@ -39,7 +52,7 @@ async fn declare(app: &TestApp, who: &Person, title: &str) {
 async fn a_shift_counts_its_pages_interruptions_tickets_and_incidents_against_the_budget() {
     let app = TestApp::spawn().await;
     let receiver = Receiver::start(0).await;
-    let (grace, monitor, primary) = grace_on_call(&app, &receiver).await;
+    let (grace, monitor, primary, _) = grace_on_call(&app, &receiver).await;
 
     // 09:00 two pages half a minute apart: one interruption.
     app.trigger(&monitor, "Checkout 5xx").await;
@@ -257,7 +270,7 @@ async fn the_toil_report_ranks_noisy_alerts_and_counts_the_response() {
 async fn a_rotation_consistently_over_its_load_budget_proposes_ops_mode_for_its_service() {
     let app = TestApp::spawn().await;
     let receiver = Receiver::start(0).await;
-    let (grace, monitor, _) = grace_on_call(&app, &receiver).await;
+    let (grace, monitor, _, _) = grace_on_call(&app, &receiver).await;
     let ops_mode = format!("/api/v1/services/{}/ops-mode", monitor.service_id);
     // Monday to Thursday, two incidents in each of the secondary's 09:00–17:00 shifts, whose
     // budget is 1.33. Grace alone on the round-the-clock primary has one long shift, which is
@@ -355,5 +368,73 @@ async fn rotation_sizing_counts_the_people_each_design_needs_for_the_teams_load(
             && page.text.contains("the rotation needs <strong>3 more</strong>"),
         "{}",
         page.text
+    );
+}
+
+/// The weekly hand-off report of a team: the week's shifts with their load, who is on call next,
+/// the week's incidents, what is still open on the team's services and the noisiest alerts.
+#[tokio::test]
+async fn the_weekly_handoff_report_tells_the_next_person_what_the_week_held_and_what_is_open() {
+    let app = TestApp::spawn().await;
+    let receiver = Receiver::start(0).await;
+    let (grace, monitor, _, team) = grace_on_call(&app, &receiver).await;
+    // Monday 09:00: a page Grace acknowledges and resolves, and one left open; an incident.
+    let disk = app.trigger(&monitor, "Disk 91% full").await;
+    app.escalate().await;
+    app.post(&format!("/api/v1/alerts/{disk}/acknowledge"), &grace.token, json!({})).await;
+    app.post(&format!("/api/v1/alerts/{disk}/resolve"), &grace.token, json!({})).await;
+    app.advance(SignedDuration::from_mins(5));
+    app.trigger(&monitor, "Checkout 5xx").await;
+    app.escalate().await;
+    declare(&app, &grace, "Checkout failing").await;
+    app.advance(SignedDuration::from_hours(24 * 3));
+    let report = app.get(&format!("/api/v1/reports/handoff?team={team}"), &grace.token).await;
+    assert_eq!(report.status, StatusCode::OK, "{report:?}");
+    let r = &report.body;
+    assert_eq!(r["team_name"], "Checkout SRE");
+    let primary = r["rotations"]
+        .as_array()
+        .and_then(|all| all.iter().find(|x| x["schedule_name"] == "Checkout primary"))
+        .expect("the primary rotation");
+    assert_eq!(primary["shifts"][0]["pages"], 2, "{primary}");
+    assert_eq!(primary["shifts"][0]["incidents"], json!([1]));
+    assert_eq!(primary["next"][0]["name"], "Grace", "Grace is on call in the week ahead too");
+    assert_eq!(r["incidents"][0]["title"], "Checkout failing");
+    assert_eq!(r["open_incidents"][0]["number"], 1);
+    let open: Vec<&str> =
+        r["open_alerts"].as_array().expect("open").iter().filter_map(|a| a["summary"].as_str()).collect();
+    assert_eq!(open, ["Checkout 5xx"], "the resolved disk alert is not open");
+    assert_eq!(r["noisiest"].as_array().map(Vec::len), Some(2));
+    let last_week =
+        format!("/api/v1/reports/handoff?team={team}&from=2026-11-16T00:00:00Z&until=2026-11-23T00:00:00Z");
+    let last_week = app.get(&last_week, &grace.token).await.body;
+    assert_eq!(last_week["incidents"], json!([]), "the window is the report's");
+    assert_eq!(last_week["open_alerts"].as_array().map(Vec::len), Some(1), "what is open is open now");
+
+    let csv = format!("/api/v1/reports/handoff?team={team}&format=csv&table=open_alerts");
+    let csv = app.get_csv(&csv, &grace.token).await;
+    assert!(
+        csv.starts_with("id,service,summary,status,first_seen_at\n")
+            && csv.contains(",Checkout,Checkout 5xx,triggered,"),
+        "{csv}"
+    );
+    let shifts = app.get_csv(&format!("/api/v1/reports/handoff?team={team}&format=csv"), &grace.token).await;
+    assert!(shifts.contains("\nCheckout primary,Grace,"), "{shifts}");
+    let nobody = app.get("/api/v1/reports/handoff?team=nope", &grace.token).await;
+    assert_eq!(nobody.status, StatusCode::NOT_FOUND);
+    let anonymous = app.api(Method::GET, &format!("/api/v1/reports/handoff?team={team}"), None, None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let browser = app.sign_in(&grace.email).await;
+    let page = browser.get(&format!("/reports/handoff?team={team}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for text in
+        ["Checkout primary: 1 shifts", "On call next:", "Still open", "Checkout 5xx", "1: Checkout failing"]
+    {
+        assert!(page.text.contains(text), "{text} missing: {}", page.text);
+    }
+    let team_page = browser.get(&format!("/teams/{team}")).await.text;
+    assert!(
+        team_page.contains(&format!("/reports/handoff?team={team}")),
+        "the team page links its hand-off report"
     );
 }
