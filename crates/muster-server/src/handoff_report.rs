@@ -182,7 +182,7 @@ pub async fn handoff(
         }
     }
     open_incidents.sort_by_key(|i| i.number);
-    open_alerts.sort_by(|a, b| b.first_seen_at.cmp(&a.first_seen_at));
+    open_alerts.sort_by_key(|a| std::cmp::Reverse(a.first_seen_at));
     let facts: Vec<_> = state
         .store
         .alert_facts(from, until, now)
