@@ -1,7 +1,7 @@
 //! SLOs and ops mode, shared by the API, the web UI and the command line: a service's SLOs with
 //! their error budget left (read from Prometheus when `prometheus_url` is set, otherwise from the
-//! SLI counts posted to Muster), the Prometheus rules, ops mode with its proposal, and the deploy
-//! gate CI/CD asks before every deploy.
+//! SLI counts posted to Muster) and how it burned day by day, the Prometheus rules, ops mode with
+//! its proposal, and the deploy gate CI/CD asks before every deploy.
 
 use std::time::Duration;
 
@@ -10,8 +10,8 @@ use muster_core::{
     authz::Permission,
     ids::{ServiceId, SloId},
     slo::{
-        DeployException, ErrorBudget, GateDecision, NewSlo, OpsMode, ReducedObjective, Slo, deploy_gate,
-        objective, prometheus_rules, slos_in_force,
+        BudgetPoint, DeployException, ErrorBudget, GateDecision, NewSlo, OpsMode, ReducedObjective, Slo,
+        budget_history, daily_points, deploy_gate, objective, prometheus_rules, slos_in_force,
     },
     user::Role,
 };
@@ -99,28 +99,116 @@ async fn budget_of(state: &AppState, slo: &Slo) -> ApiResult<(Option<ErrorBudget
     Ok((Some(ErrorBudget::of(slo.objective, good as f64, total as f64)), BudgetSource::PostedCounts))
 }
 
+/// The recording rule of the error ratio over the SLO's own window, for this SLO.
+fn window_ratio_query(slo: &Slo) -> String {
+    format!(
+        "slo:sli_error:ratio_rate{}d{{slo=\"{}\",muster_service_id=\"{}\"}}",
+        slo.window_days, slo.name, slo.service_id
+    )
+}
+
 /// The error ratio over the SLO's window that the generated rules record, from Prometheus'
 /// instant-query API; `None` when it cannot be had (logged once here).
 async fn error_ratio_from_prometheus(url: &str, slo: &Slo) -> Option<f64> {
-    let query = format!(
-        "slo:sli_error:ratio_rate{}d{{slo=\"{}\",muster_service_id=\"{}\"}}",
-        slo.window_days, slo.name, slo.service_id
-    );
+    let body = ask_prometheus(url, "query", &[("query", window_ratio_query(slo))], slo).await?;
+    body["data"]["result"][0]["value"][1].as_str()?.parse::<f64>().ok().filter(|r| r.is_finite())
+}
+
+/// A Prometheus HTTP API answer (`/api/v1/{endpoint}`); `None`, logged, when it cannot be had.
+async fn ask_prometheus(
+    url: &str,
+    endpoint: &str,
+    query: &[(&str, String)],
+    slo: &Slo,
+) -> Option<serde_json::Value> {
     let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().ok()?;
-    let form = serde_urlencoded::to_string([("query", &query)]).ok()?;
-    let answer = client.get(format!("{}/api/v1/query?{form}", url.trim_end_matches('/'))).send().await;
-    let body: serde_json::Value = match answer {
-        Ok(response) if response.status().is_success() => response.json().await.ok()?,
+    let form = serde_urlencoded::to_string(query).ok()?;
+    let answer = client.get(format!("{}/api/v1/{endpoint}?{form}", url.trim_end_matches('/'))).send().await;
+    match answer {
+        Ok(response) if response.status().is_success() => response.json().await.ok(),
         Ok(response) => {
-            tracing::warn!(prometheus.status = response.status().as_u16(), slo.name = %slo.name, "Prometheus refused the budget query");
-            return None;
+            tracing::warn!(prometheus.status = response.status().as_u16(), prometheus.endpoint = endpoint, slo.name = %slo.name, "Prometheus refused the budget query");
+            None
         }
         Err(error) => {
-            tracing::warn!(error = %error, slo.name = %slo.name, "Prometheus did not answer the budget query");
-            return None;
+            tracing::warn!(error = %error, prometheus.endpoint = endpoint, slo.name = %slo.name, "Prometheus did not answer the budget query");
+            None
+        }
+    }
+}
+
+/// How an SLO's error budget burned: the budget left each day over its window, each point over
+/// the window that ends then.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Burn {
+    pub slo_id: SloId,
+    pub name: String,
+    pub budget_source: BudgetSource,
+    #[schema(value_type = Vec<Object>)]
+    pub points: Vec<BudgetPoint>,
+}
+
+pub async fn burn(state: &AppState, caller: &Caller, service: &str, slo: &str) -> ApiResult<Burn> {
+    caller.require(Permission::ReadDirectory, "read SLOs")?;
+    let service = service_id(state, service).await?;
+    let stored = state.store.slos_of(&service).await?;
+    let ops = state.store.ops_mode_of(&service).await?;
+    let slo = slos_in_force(&stored, ops.as_ref())
+        .into_iter()
+        .find(|s| s.id.as_str() == slo)
+        .ok_or(ApiError::NotFound("SLO"))?;
+    burn_of(state, slo).await
+}
+
+/// The burn of one SLO as it is in force.
+pub async fn burn_of(state: &AppState, slo: Slo) -> ApiResult<Burn> {
+    let now = state.now();
+    let window = SignedDuration::from_hours(24 * i64::from(slo.window_days));
+    let (points, budget_source) = match &state.config.prometheus_url {
+        Some(url) => match error_ratios_from_prometheus(url, &slo, now).await {
+            Some(ratios) => (
+                ratios
+                    .into_iter()
+                    .map(|(at, ratio)| BudgetPoint {
+                        at,
+                        remaining: ErrorBudget::from_error_ratio(slo.objective, ratio).remaining,
+                    })
+                    .collect(),
+                BudgetSource::Prometheus,
+            ),
+            None => (vec![], BudgetSource::Unavailable),
+        },
+        None => {
+            let counts = state.store.slo_counts_after(&slo.id, now - window - window).await?;
+            let points = budget_history(slo.objective, window, &counts, &daily_points(now, slo.window_days));
+            (points, BudgetSource::PostedCounts)
         }
     };
-    body["data"]["result"][0]["value"][1].as_str()?.parse::<f64>().ok().filter(|r| r.is_finite())
+    Ok(Burn { slo_id: slo.id, name: slo.name, budget_source, points })
+}
+
+/// The recorded error ratio over the SLO's window, a day apart over the window until `now`, from
+/// Prometheus' range-query API; `None` when it cannot be had (logged once here).
+async fn error_ratios_from_prometheus(url: &str, slo: &Slo, now: Timestamp) -> Option<Vec<(Timestamp, f64)>> {
+    let start = now - SignedDuration::from_hours(24 * i64::from(slo.window_days));
+    let query = [
+        ("query", window_ratio_query(slo)),
+        ("start", start.as_second().to_string()),
+        ("end", now.as_second().to_string()),
+        ("step", "86400".to_owned()),
+    ];
+    let body = ask_prometheus(url, "query_range", &query, slo).await?;
+    let values = body["data"]["result"][0]["values"].as_array()?;
+    Some(
+        values
+            .iter()
+            .filter_map(|pair| {
+                let at = Timestamp::from_second(pair[0].as_f64()? as i64).ok()?;
+                let ratio = pair[1].as_str()?.parse::<f64>().ok().filter(|r| r.is_finite())?;
+                Some((at, ratio))
+            })
+            .collect(),
+    )
 }
 
 pub async fn create(state: &AppState, caller: &Caller, service: &str, new: NewSlo) -> ApiResult<Slo> {

@@ -211,6 +211,26 @@ impl Store {
         Ok((count(good), count(total)))
     }
 
+    /// Counts posted for `slo` after `since`, oldest first: when, good and total events.
+    pub async fn slo_counts_after(
+        &self,
+        slo: &SloId,
+        since: Timestamp,
+    ) -> Result<Vec<muster_core::slo::PostedCounts>, StoreError> {
+        let found: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT at, good, total FROM slo_counts WHERE slo_id = $1 AND at > $2 ORDER BY at",
+        )
+        .bind(slo.as_str())
+        .bind(rows::millis(since))
+        .fetch_all(&self.reader)
+        .await?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        found
+            .into_iter()
+            .map(|(at, good, total)| Ok((rows::timestamp(at)?, count(good), count(total))))
+            .collect()
+    }
+
     /// The service's ops mode in force, if any.
     pub async fn ops_mode_of(&self, service: &ServiceId) -> Result<Option<OpsMode>, StoreError> {
         let row: Option<OpsModeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(

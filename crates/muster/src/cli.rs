@@ -168,6 +168,15 @@ impl ReportWindow {
 enum SloCommand {
     /// A service's SLOs: objective in force, window and error budget left.
     List { service: String },
+    /// How an SLO's error budget burned: the budget left each day over its window.
+    Burn {
+        service: String,
+        /// The SLO's id, from `muster slo list`.
+        slo: String,
+        /// Print CSV, one row per day.
+        #[arg(long)]
+        csv: bool,
+    },
     /// Print the Prometheus recording and burn-rate alerting rules of a service's SLOs.
     Rules { service: String },
     /// Ask whether a deploy may proceed; exits non-zero during a change freeze.
@@ -538,6 +547,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             match command {
                 SloCommand::List { service } => slo::list(&settings, &service, json).await,
                 SloCommand::Rules { service } => slo::rules(&settings, &service).await,
+                SloCommand::Burn { service, slo, csv } => {
+                    slo::burn(&settings, &service, &slo, csv, json).await
+                }
                 SloCommand::Gate { service, deploy } => {
                     slo::gate(&settings, &service, deploy.as_deref(), json).await
                 }

@@ -1,4 +1,4 @@
-//! Client commands about SLOs: `muster slo list|rules|gate`. A service is named by its id.
+//! Client commands about SLOs: `muster slo list|burn|rules|gate`. A service is named by its id.
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -27,10 +27,38 @@ pub async fn list(settings: &ClientSettings, service: &str, json_output: bool) -
             } else {
                 format!("{}% (ops mode; normally {}%)", s["objective"], s["normal_objective"])
             };
-            vec![text(s, "name"), objective, format!("{} days", s["window_days"]), remaining]
+            vec![text(s, "id"), text(s, "name"), objective, format!("{} days", s["window_days"]), remaining]
         })
         .collect();
-    println!("{}", table::render(&["SLO", "OBJECTIVE", "WINDOW", "BUDGET LEFT"], &rows));
+    println!("{}", table::render(&["ID", "SLO", "OBJECTIVE", "WINDOW", "BUDGET LEFT"], &rows));
+    Ok(())
+}
+
+/// How an SLO's budget burned, a day at a time over its window.
+pub async fn burn(
+    settings: &ClientSettings,
+    service: &str,
+    slo: &str,
+    csv: bool,
+    json_output: bool,
+) -> anyhow::Result<()> {
+    let path = format!("/api/v1/services/{service}/slos/{slo}/burn");
+    if csv {
+        print!("{}", call_text(settings, &format!("{path}?format=csv")).await?);
+        return Ok(());
+    }
+    let burn: Value = call(settings, Method::GET, &path, None).await?;
+    if json_output {
+        return print_json(&burn);
+    }
+    let rows: Vec<Vec<String>> = burn["points"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| vec![text(p, "at"), format!("{:.1}%", p["remaining"].as_f64().unwrap_or(0.0) * 100.0)])
+        .collect();
+    println!("{}", table::render(&["AT (UTC)", "BUDGET LEFT"], &rows));
+    println!("{} ({})", text(&burn, "name"), text(&burn, "budget_source"));
     Ok(())
 }
 

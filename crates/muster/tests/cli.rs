@@ -673,13 +673,21 @@ fn slo_rules_and_the_deploy_gate_from_the_command_line() {
     let service = post_json(&server.url, &token, "/api/v1/services", r#"{"name": "Search"}"#);
     let service = service["id"].as_str().expect("a service id").to_owned();
     let slo = r#"{"name": "search-availability", "objective": 99.5, "sli": {"kind": "ratio", "good": "search_ok_total", "total": "search_total"}}"#;
-    post_json(&server.url, &token, &format!("/api/v1/services/{service}/slos"), slo);
+    let slo = post_json(&server.url, &token, &format!("/api/v1/services/{service}/slos"), slo);
+    let slo = slo["id"].as_str().expect("an SLO id").to_owned();
     let listed = stdout(&with(&["slo", "list", &service]));
     assert!(
         listed.contains("search-availability") && listed.contains("99.5%") && listed.contains("28 days"),
         "{listed}"
     );
     assert_eq!(stdout(&with(&["report", "slo", &service])), listed, "the report is the same table");
+    let burn = stdout(&with(&["slo", "burn", &service, &slo]));
+    assert!(
+        burn.contains("BUDGET LEFT") && burn.contains("100.0%") && burn.contains("posted_counts"),
+        "{burn}"
+    );
+    let csv = stdout(&with(&["slo", "burn", &service, &slo, "--csv"]));
+    assert!(csv.starts_with("at,remaining\n") && csv.lines().count() == 30, "{csv}");
     let rules = stdout(&with(&["slo", "rules", &service]));
     assert!(
         rules.contains("alert: \"SloErrorBudgetBurnFast\"") && rules.contains("search_ok_total[5m]"),

@@ -12,7 +12,7 @@ mod rules;
 #[cfg(test)]
 mod tests;
 
-pub use budget::ErrorBudget;
+pub use budget::{BudgetPoint, ErrorBudget, PostedCounts, budget_history, daily_points};
 pub use definition::objective;
 pub use definition::{NewSlo, Sli, Slo};
 pub use ops_mode::{DeployException, GateDecision, OpsMode, ReducedObjective, deploy_gate, slos_in_force};

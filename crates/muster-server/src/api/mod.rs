@@ -101,7 +101,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         postmortems::diff, reading_club::of_the_month, reading_club::vote, reading_club::choose,
         reading_club::reading_list, reading_club::add_to_reading_list, reading_club::remove_from_reading_list,
         reading_club::sessions, reading_club::record_session, slos::list, slos::create, slos::remove,
-        slos::post_counts, slos::rules, slos::ops_mode, slos::enter, slos::leave, slos::grant_exception, slos::gate,
+        slos::post_counts, slos::burn, slos::rules, slos::ops_mode, slos::enter, slos::leave, slos::grant_exception, slos::gate,
         reports::load, reports::toil, reports::sizing, reports::handoff, reports::mark_ticket_work, reports::vote_on_page,
         events::stream,
     ),

@@ -12,9 +12,10 @@ use serde::Deserialize;
 
 use crate::{
     auth::Caller,
-    error::ApiResult,
+    csv::Csv,
+    error::{ApiError, ApiResult},
     json::{ApiJson, ApiQuery},
-    slos::{self, EnterOps, GrantException, OpsModeView, PostedCounts, SloView},
+    slos::{self, Burn, EnterOps, GrantException, OpsModeView, PostedCounts, SloView},
     state::AppState,
 };
 
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/services/{id}/slos", get(list).post(create))
         .route("/api/v1/services/{id}/slos/{slo_id}", delete(remove))
         .route("/api/v1/services/{id}/slos/{slo_id}/counts", post(post_counts))
+        .route("/api/v1/services/{id}/slos/{slo_id}/burn", get(burn))
         .route("/api/v1/services/{id}/slo-rules", get(rules))
         .route("/api/v1/services/{id}/ops-mode", get(ops_mode).post(enter).delete(leave))
         .route("/api/v1/services/{id}/deploy-exceptions", post(grant_exception))
@@ -73,6 +75,36 @@ pub async fn post_counts(
 ) -> ApiResult<StatusCode> {
     slos::post_counts(&state, &caller, &id, &slo, body).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BurnQuery {
+    /// `json` (the default) or `csv`: one row per day.
+    pub format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/services/{id}/slos/{slo_id}/burn", tag = "slos", params(("id" = String, Path), ("slo_id" = String, Path), BurnQuery),
+    description = "How the SLO's error budget burned: the budget left each day over its window, each over the window that ends that day (from Prometheus when configured, else from posted counts).",
+    responses((status = 200, body = Burn), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn burn(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, slo)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<BurnQuery>,
+) -> ApiResult<Response> {
+    let burn = slos::burn(&state, &caller, &id, &slo).await?;
+    match q.format.as_deref().map(str::trim) {
+        None | Some("") | Some("json") => Ok(Json(burn).into_response()),
+        Some("csv") => {
+            let mut csv = Csv::new(&["at", "remaining"]);
+            for point in &burn.points {
+                csv.row([point.at.to_string(), format!("{:.4}", point.remaining)]);
+            }
+            Ok(crate::csv::download(&format!("burn-{}", burn.name), csv.finish()))
+        }
+        Some(_) => Err(ApiError::field("format", "must be json or csv")),
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/services/{id}/slo-rules", tag = "slos", params(("id" = String, Path)),

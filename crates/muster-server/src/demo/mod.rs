@@ -311,8 +311,8 @@ async fn seed_alerts(store: &Store, services: &[ServiceId], now: Timestamp) -> R
     Ok(())
 }
 
-/// Two SLOs: Checkout API's availability, half its budget spent by this month's posted counts,
-/// and its latency under 300 ms.
+/// Two SLOs: Checkout API's availability, half its budget spent by a fortnight of posted counts
+/// (most of it by one bad release), and its latency under 300 ms.
 async fn seed_slos(store: &Store, service_ids: &[ServiceId], now: Timestamp) -> Result<(), StoreError> {
     use muster_core::{
         ids::SloId,
@@ -341,8 +341,17 @@ async fn seed_slos(store: &Store, service_ids: &[ServiceId], now: Timestamp) -> 
     for new in [availability, latency] {
         let slo = new.parse(SloId(muster_store::new_id()), checkout.clone()).map_err(StoreError::Invalid)?;
         store.create_slo(&slo, &DEMO, now).await?;
-        // A fortnight of traffic: 1.4 million requests, 700 of them failing or slow.
-        store.record_slo_counts(&slo.id, 1_399_300, 1_400_000, now - SignedDuration::from_hours(24)).await?;
+        // A fortnight of traffic, 100,000 requests a day: 25 failing or slow a day, 420 on the
+        // day of a bad release ten days ago, 20 a day since: 700 in all, half the budget.
+        for day in 0..14_i64 {
+            let bad = match day {
+                0..4 => 25,
+                4 => 420,
+                _ => 20,
+            };
+            let at = now - SignedDuration::from_hours(24 * (14 - day));
+            store.record_slo_counts(&slo.id, 100_000 - bad, 100_000, at).await?;
+        }
     }
     Ok(())
 }

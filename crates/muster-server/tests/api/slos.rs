@@ -1,11 +1,12 @@
 //! SLOs over the API: their rules pass `promtool` and a fast burn fires the page; ops mode
 //! freezes deploys at the gate until it ends or an exception is granted by name.
 
+use jiff::SignedDuration;
 use muster_core::user::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Person, TestApp, find_program, skip_or_fail};
+use crate::helpers::{NowForTests, Person, TestApp, find_program, skip_or_fail};
 
 /// The Checkout service, owned by a team whose only member is `member`, with an availability SLO.
 async fn checkout_with_slo(app: &TestApp, member: &Person) -> (String, String) {
@@ -124,6 +125,48 @@ async fn posted_sli_counts_spend_the_budget_and_propose_ops_mode() {
     app.post(&counts, &ada.token, json!({"good": 9980, "total": 10000})).await;
     let ops = app.get(&format!("/api/v1/services/{service}/ops-mode"), &ada.token).await.body;
     assert!(ops["proposal"].as_str().unwrap_or("").contains("checkout-availability"), "{ops}");
+}
+
+/// The burn over the SLO's window, a point a day: untouched before the first counts, then what
+/// each day's window holds, and the chart on the reliability page.
+#[tokio::test]
+async fn the_error_budget_burn_is_charted_day_by_day_from_posted_counts() {
+    let app = TestApp::spawn().await;
+    let ada = app.person("Ada", Role::Responder).await;
+    let (service, slo) = checkout_with_slo(&app, &ada).await;
+    let counts = format!("/api/v1/services/{service}/slos/{slo}/counts");
+    // Day 0: a quarter of the budget; day 1: another half.
+    app.post(&counts, &ada.token, json!({"good": 99_975, "total": 100_000})).await;
+    app.advance(SignedDuration::from_hours(24));
+    app.post(&counts, &ada.token, json!({"good": 99_925, "total": 100_000})).await;
+    app.advance(SignedDuration::from_hours(24));
+    let burn = app.get(&format!("/api/v1/services/{service}/slos/{slo}/burn"), &ada.token).await.body;
+    assert_eq!(burn["budget_source"], "posted_counts");
+    let left: Vec<f64> = burn["points"]
+        .as_array()
+        .expect("points")
+        .iter()
+        .map(|p| (p["remaining"].as_f64().unwrap_or(9.0) * 1000.0).round() / 1000.0)
+        .collect();
+    assert_eq!(left.len(), 29, "a point a day over the 28-day window, ending now");
+    assert_eq!(left[..26], [1.0; 26], "no events before the first counts");
+    assert_eq!(left[26..], [0.75, 0.5, 0.5], "{burn}");
+    assert_eq!(burn["points"][28]["at"], "2026-11-25T09:00:00Z");
+    let csv =
+        app.get_csv(&format!("/api/v1/services/{service}/slos/{slo}/burn?format=csv"), &ada.token).await;
+    assert!(
+        csv.starts_with("at,remaining\n") && csv.trim_end().ends_with("2026-11-25T09:00:00Z,0.5000"),
+        "{csv}"
+    );
+    let missing = app.get(&format!("/api/v1/services/{service}/slos/nope/burn"), &ada.token).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let page = app.sign_in(&ada.email).await.get(&format!("/services/{service}/reliability")).await;
+    assert!(
+        page.text.contains("checkout-availability: error budget burn")
+            && page.text.contains("50.0% left</title>"),
+        "{}",
+        page.text
+    );
 }
 
 /// The `promtool` binary of the Debian `prometheus` package, or a skip (a failure under CI).
@@ -328,7 +371,7 @@ async fn the_error_budget_is_read_from_a_real_prometheus_evaluating_the_generate
     })
     .await;
     let ada = app.person("Ada", Role::Responder).await;
-    let (service, _) = checkout_with_slo(&app, &ada).await;
+    let (service, slo) = checkout_with_slo(&app, &ada).await;
     let slos_path = format!("/api/v1/services/{service}/slos");
     let before = app.get(&slos_path, &ada.token).await.body;
     assert_eq!(
@@ -373,4 +416,10 @@ async fn the_error_budget_is_read_from_a_real_prometheus_evaluating_the_generate
     assert!((-9.5..=-8.5).contains(&remaining), "{slos}");
     let proposal = app.get(&format!("/api/v1/services/{service}/ops-mode"), &ada.token).await.body;
     assert!(proposal["proposal"].as_str().unwrap_or("").contains("error budget is exhausted"), "{proposal}");
+    // The burn is a range query ending now, and Prometheus' now is the wall clock's.
+    app.advance(jiff::Timestamp::now().duration_since(app.clock.now_for_tests()));
+    let burn = app.get(&format!("/api/v1/services/{service}/slos/{slo}/burn"), &ada.token).await.body;
+    assert_eq!(burn["budget_source"], "prometheus", "{burn}");
+    let last = burn["points"].as_array().and_then(|p| p.last()).expect("today's point");
+    assert!((-9.5..=-8.5).contains(&last["remaining"].as_f64().unwrap_or(0.0)), "{burn}");
 }
