@@ -118,8 +118,7 @@ pub async fn serve(config: Config, demo: bool) -> Result<(), Box<dyn std::error:
     tracing::info!(database = %config.redacted_database_url(), "opening the database");
     let store = Store::open(&config.database_url).await?;
     let clock = Arc::new(SystemClock);
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    let public_url = config.public_url();
+    let (listen, public_url) = (config.listen, config.public_url());
     notifiers::Notifiers::new(&config)?;
     let state = AppState::new(store.clone(), clock.clone(), config);
     if demo {
@@ -128,6 +127,8 @@ pub async fn serve(config: Config, demo: bool) -> Result<(), Box<dyn std::error:
     if store.count_users().await? == 0 {
         eprintln!("{}", console::NO_USERS_HINT);
     }
+    // Bound last, so that nothing answers before the demo is in and the hint is printed.
+    let listener = tokio::net::TcpListener::bind(listen).await?;
     tokio::spawn(handoffs::run(state.clone()));
     tokio::spawn(heartbeats::run(state.clone()));
     tokio::spawn(reminders::run(state.clone()));

@@ -99,6 +99,12 @@ async fn budget_of(state: &AppState, slo: &Slo) -> ApiResult<(Option<ErrorBudget
     Ok((Some(ErrorBudget::of(slo.objective, good as f64, total as f64)), BudgetSource::PostedCounts))
 }
 
+/// A time as Prometheus takes it: Unix seconds, to the millisecond (so that the range ends at now,
+/// not up to a second before it).
+fn prometheus_time(at: Timestamp) -> String {
+    format!("{:.3}", at.as_millisecond() as f64 / 1000.0)
+}
+
 /// The recording rule of the error ratio over the SLO's own window, for this SLO.
 fn window_ratio_query(slo: &Slo) -> String {
     format!(
@@ -193,8 +199,8 @@ async fn error_ratios_from_prometheus(url: &str, slo: &Slo, now: Timestamp) -> O
     let start = now - SignedDuration::from_hours(24 * i64::from(slo.window_days));
     let query = [
         ("query", window_ratio_query(slo)),
-        ("start", start.as_second().to_string()),
-        ("end", now.as_second().to_string()),
+        ("start", prometheus_time(start)),
+        ("end", prometheus_time(now)),
         ("step", "86400".to_owned()),
     ];
     let body = ask_prometheus(url, "query_range", &query, slo).await?;
@@ -203,7 +209,7 @@ async fn error_ratios_from_prometheus(url: &str, slo: &Slo, now: Timestamp) -> O
         values
             .iter()
             .filter_map(|pair| {
-                let at = Timestamp::from_second(pair[0].as_f64()? as i64).ok()?;
+                let at = Timestamp::from_millisecond((pair[0].as_f64()? * 1000.0).round() as i64).ok()?;
                 let ratio = pair[1].as_str()?.parse::<f64>().ok().filter(|r| r.is_finite())?;
                 Some((at, ratio))
             })

@@ -320,18 +320,20 @@ async fn the_reliability_page_adds_slos_and_runs_ops_mode_without_javascript() {
     assert!(browser.get(&page).await.text.contains("Deploys may proceed"));
 }
 
-/// A `/metrics` endpoint whose checkout counters grow by 1,000 requests a second, 1 % failing.
+/// A `/metrics` endpoint whose checkout counters grow by 1,000 requests a scrape, 1 % failing.
 async fn checkout_metrics() -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
     let address = listener.local_addr().expect("address").to_string();
-    let started = std::time::Instant::now();
     tokio::spawn(async move {
+        // Each scrape sees 1,000 more requests, exactly 10 of them failed: the ratio never drifts
+        // with the scrape timing.
+        let mut scrapes = 0u64;
         while let Ok((mut stream, _)) = listener.accept().await {
             let mut request = [0u8; 4096];
             let _ = stream.read(&mut request).await;
-            let total = started.elapsed().as_millis();
-            let bad = total / 100;
+            scrapes += 1;
+            let (total, bad) = (scrapes * 1000, scrapes * 10);
             let body = format!(
                 "# TYPE http_requests_total counter\nhttp_requests_total{{job=\"checkout\",code=\"200\"}} {}\nhttp_requests_total{{job=\"checkout\",code=\"500\"}} {bad}\n",
                 total - bad
