@@ -96,31 +96,30 @@ fn burn_chart(burn: &slos::Burn) -> String {
     if burn.points.len() < 2 {
         return String::new();
     }
-    let lowest = burn.points.iter().map(|p| p.remaining).fold(0.0_f64, f64::min).floor();
-    let (width, height, pad) = (720.0, 160.0, 24.0);
-    let step = (width - 2.0 * pad) / (burn.points.len() - 1) as f64;
+    // The scale goes down to the lowest point, in quarters of the budget, and at least to 0.
+    let lowest = (burn.points.iter().map(|p| p.remaining).fold(0.0_f64, f64::min) * 4.0).floor() / 4.0;
+    let (width, height, pad, left) = (720.0, 160.0, 16.0, 44.0);
+    let step = (width - left - pad) / (burn.points.len() - 1) as f64;
+    let x = |index: usize| left + index as f64 * step;
     let y = |value: f64| pad + (1.0 - value) / (1.0 - lowest) * (height - 2.0 * pad);
-    let line: Vec<String> = burn
-        .points
-        .iter()
-        .enumerate()
-        .map(|(i, p)| format!("{:.1},{:.1}", pad + i as f64 * step, y(p.remaining)))
-        .collect();
+    let line: Vec<String> =
+        burn.points.iter().enumerate().map(|(i, p)| format!("{:.1},{:.1}", x(i), y(p.remaining))).collect();
     let name = burn.name.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let mut svg = format!(
         "<svg role=\"img\" aria-label=\"Error budget left of {name}, day by day\" viewBox=\"0 0 {width} {height}\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\">\
-         <line x1=\"{pad}\" x2=\"{right}\" y1=\"{zero:.1}\" y2=\"{zero:.1}\" stroke=\"#c0392b\" stroke-dasharray=\"4 3\"/>\
-         <text x=\"0\" y=\"{top:.1}\" font-size=\"11\">100%</text><text x=\"0\" y=\"{zero:.1}\" font-size=\"11\">0</text>\
+         <line x1=\"{left}\" x2=\"{right}\" y1=\"{zero:.1}\" y2=\"{zero:.1}\" stroke=\"#c0392b\" stroke-dasharray=\"4 3\"/>\
+         <text x=\"0\" y=\"{top:.1}\" font-size=\"11\">100%</text><text x=\"0\" y=\"{zero_label:.1}\" font-size=\"11\">0%</text>\
          <polyline fill=\"none\" stroke=\"#1565c0\" stroke-width=\"2\" points=\"{points}\"/>",
         right = width - pad,
         zero = y(0.0),
+        zero_label = y(0.0) + 4.0,
         top = y(1.0) + 4.0,
         points = line.join(" "),
     );
     for (i, point) in burn.points.iter().enumerate() {
         svg.push_str(&format!(
             "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{}\"><title>{}: {:.1}% left</title></circle>",
-            pad + i as f64 * step,
+            x(i),
             y(point.remaining),
             if point.remaining <= 0.0 { "#c0392b" } else { "#1565c0" },
             point.at,
