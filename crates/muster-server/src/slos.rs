@@ -25,6 +25,9 @@ use crate::{
     state::AppState,
 };
 
+/// How long a budget query waits for Prometheus before the budget shows as unavailable.
+const PROMETHEUS_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Where an SLO's budget figure came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -87,7 +90,7 @@ pub async fn list(state: &AppState, caller: &Caller, service: &str) -> ApiResult
 
 async fn budget_of(state: &AppState, slo: &Slo) -> ApiResult<(Option<ErrorBudget>, BudgetSource)> {
     if let Some(url) = &state.config.prometheus_url {
-        return Ok(match error_ratio_from_prometheus(url, slo).await {
+        return Ok(match error_ratio_from_prometheus(state, url, slo).await {
             Some(ratio) => {
                 (Some(ErrorBudget::from_error_ratio(slo.objective, ratio)), BudgetSource::Prometheus)
             }
@@ -115,21 +118,22 @@ fn window_ratio_query(slo: &Slo) -> String {
 
 /// The error ratio over the SLO's window that the generated rules record, from Prometheus'
 /// instant-query API; `None` when it cannot be had (logged once here).
-async fn error_ratio_from_prometheus(url: &str, slo: &Slo) -> Option<f64> {
-    let body = ask_prometheus(url, "query", &[("query", window_ratio_query(slo))], slo).await?;
+async fn error_ratio_from_prometheus(state: &AppState, url: &str, slo: &Slo) -> Option<f64> {
+    let body = ask_prometheus(state, url, "query", &[("query", window_ratio_query(slo))], slo).await?;
     body["data"]["result"][0]["value"][1].as_str()?.parse::<f64>().ok().filter(|r| r.is_finite())
 }
 
 /// A Prometheus HTTP API answer (`/api/v1/{endpoint}`); `None`, logged, when it cannot be had.
 async fn ask_prometheus(
+    state: &AppState,
     url: &str,
     endpoint: &str,
     query: &[(&str, String)],
     slo: &Slo,
 ) -> Option<serde_json::Value> {
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().ok()?;
     let form = serde_urlencoded::to_string(query).ok()?;
-    let answer = client.get(format!("{}/api/v1/{endpoint}?{form}", url.trim_end_matches('/'))).send().await;
+    let address = format!("{}/api/v1/{endpoint}?{form}", url.trim_end_matches('/'));
+    let answer = state.notifiers.http().get(address).timeout(PROMETHEUS_TIMEOUT).send().await;
     match answer {
         Ok(response) if response.status().is_success() => response.json().await.ok(),
         Ok(response) => {
@@ -171,7 +175,7 @@ pub async fn burn_of(state: &AppState, slo: Slo) -> ApiResult<Burn> {
     let now = state.now();
     let window = SignedDuration::from_hours(24 * i64::from(slo.window_days));
     let (points, budget_source) = match &state.config.prometheus_url {
-        Some(url) => match error_ratios_from_prometheus(url, &slo, now).await {
+        Some(url) => match error_ratios_from_prometheus(state, url, &slo, now).await {
             Some(ratios) => (
                 ratios
                     .into_iter()
@@ -195,7 +199,12 @@ pub async fn burn_of(state: &AppState, slo: Slo) -> ApiResult<Burn> {
 
 /// The recorded error ratio over the SLO's window, a day apart over the window until `now`, from
 /// Prometheus' range-query API; `None` when it cannot be had (logged once here).
-async fn error_ratios_from_prometheus(url: &str, slo: &Slo, now: Timestamp) -> Option<Vec<(Timestamp, f64)>> {
+async fn error_ratios_from_prometheus(
+    state: &AppState,
+    url: &str,
+    slo: &Slo,
+    now: Timestamp,
+) -> Option<Vec<(Timestamp, f64)>> {
     let start = now - SignedDuration::from_hours(24 * i64::from(slo.window_days));
     let query = [
         ("query", window_ratio_query(slo)),
@@ -203,7 +212,7 @@ async fn error_ratios_from_prometheus(url: &str, slo: &Slo, now: Timestamp) -> O
         ("end", prometheus_time(now)),
         ("step", "86400".to_owned()),
     ];
-    let body = ask_prometheus(url, "query_range", &query, slo).await?;
+    let body = ask_prometheus(state, url, "query_range", &query, slo).await?;
     let values = body["data"]["result"][0]["values"].as_array()?;
     Some(
         values
@@ -407,18 +416,16 @@ async fn who_can_grant(
     let found = state.store.get_service(service).await?;
     let mut people: Vec<(muster_core::ids::UserId, String)> = Vec::new();
     if let Some(team) = &found.team_id {
-        for member in state.store.get_team(team).await?.members {
-            let user = state.store.get_user(&member.user_id).await?;
+        let members: Vec<_> =
+            state.store.get_team(team).await?.members.into_iter().map(|m| m.user_id).collect();
+        for user in state.store.users_by_ids(&members).await? {
             if user.is_active() && user.role != Role::Stakeholder {
                 people.push((user.id, user.name));
             }
         }
+        people.sort_by_key(|(_, name)| name.to_lowercase());
     }
-    let everyone = state
-        .store
-        .list_users(muster_core::page::Page { limit: muster_core::page::Page::MAX_LIMIT, offset: 0 })
-        .await?;
-    for admin in everyone.into_iter().filter(|u| u.is_active() && u.role == Role::Admin) {
+    for admin in state.store.active_admins().await? {
         if !people.iter().any(|(id, _)| *id == admin.id) {
             people.push((admin.id, admin.name));
         }

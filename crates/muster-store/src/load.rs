@@ -36,16 +36,9 @@ impl Store {
         user: &UserId,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut conn = self.reader.acquire().await?;
-        crate::users::require_active_user(&mut conn, "user_id", user).await?;
-        drop(conn);
-        let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM alerts WHERE id = $1")
-            .bind(alert.as_str())
-            .fetch_optional(&self.reader)
-            .await?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound("alert"));
-        }
+        let mut tx = self.writer.begin().await?;
+        crate::users::require_active_user(&mut tx, "user_id", user).await?;
+        require_alert(&mut tx, alert).await?;
         sqlx::query(
             "INSERT INTO alert_ticket_work (alert_id, user_id, at) VALUES ($1, $2, $3)
              ON CONFLICT (alert_id) DO UPDATE SET user_id = excluded.user_id, at = excluded.at",
@@ -53,8 +46,9 @@ impl Store {
         .bind(alert.as_str())
         .bind(user.as_str())
         .bind(rows::millis(now))
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -66,13 +60,8 @@ impl Store {
         useful: bool,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM alerts WHERE id = $1")
-            .bind(alert.as_str())
-            .fetch_optional(&self.reader)
-            .await?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound("alert"));
-        }
+        let mut tx = self.writer.begin().await?;
+        require_alert(&mut tx, alert).await?;
         sqlx::query(
             "INSERT INTO page_votes (alert_id, user_id, useful, at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (alert_id, user_id) DO UPDATE SET useful = excluded.useful, at = excluded.at",
@@ -81,8 +70,9 @@ impl Store {
         .bind(user.as_str())
         .bind(i64::from(useful))
         .bind(rows::millis(now))
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -203,4 +193,13 @@ impl Store {
             )
             .collect()
     }
+}
+
+/// Refuses an alert that does not exist, naming it, before the write that refers to it.
+async fn require_alert(conn: &mut sqlx::AnyConnection, alert: &AlertId) -> Result<(), StoreError> {
+    let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM alerts WHERE id = $1")
+        .bind(alert.as_str())
+        .fetch_optional(conn)
+        .await?;
+    exists.map(|_| ()).ok_or(StoreError::NotFound("alert"))
 }

@@ -161,6 +161,16 @@ impl Store {
         rows.into_iter().map(User::try_from).collect()
     }
 
+    /// Every active admin, by name: who may grant what only admins may.
+    pub async fn active_admins(&self) -> Result<Vec<User>, StoreError> {
+        let rows: Vec<UserRow> = sqlx::query_as::<Any, UserRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE role = 'admin' AND deactivated_at IS NULL ORDER BY lower(name), id"
+        )))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter().map(User::try_from).collect()
+    }
+
     /// The users with these ids (unknown ids are skipped), in no particular order.
     pub async fn users_by_ids(&self, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
         if ids.is_empty() {

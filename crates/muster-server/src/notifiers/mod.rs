@@ -74,6 +74,11 @@ impl Notifiers {
         Ok(Notifiers { http, mailer })
     }
 
+    /// The one HTTP client, with its connection pool; others that call out (Prometheus) share it.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// Whether e-mail can be sent at all.
     pub fn has_mailer(&self) -> bool {
         self.mailer.is_some()
