@@ -165,6 +165,7 @@ pub async fn seed(state: &AppState, now: Timestamp) -> Result<Seeded, StoreError
     let platform = team("Platform").ok_or(StoreError::NotFound("team"))?;
     seed_schedules(store, &service_ids, (&payments, &platform), now).await?;
     seed_escalation(store, &service_ids, platform, now).await?;
+    eprintln!("Loading the demo: playing {HISTORY_DAYS} days of alerts and incidents through Muster…");
     let played = history::play(state, &service_ids, now).await?;
     seed_alerts(store, &service_ids, now).await?;
     seed_slos(store, &service_ids, now).await?;
