@@ -679,6 +679,19 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &ScheduleId) -> ApiRe
     Ok(())
 }
 
+/// Gives a schedule to a team, or to none.
+pub async fn set_team(
+    state: &AppState,
+    caller: &Caller,
+    id: &ScheduleId,
+    team: Option<TeamId>,
+) -> ApiResult<Schedule> {
+    caller.require(Permission::ManageSchedules, "change a schedule's team")?;
+    let schedule = state.store.set_schedule_team(id, team.as_ref(), &caller.actor(), state.now()).await?;
+    state.events.publish(Topic::Schedule, id.as_str(), "updated");
+    Ok(schedule)
+}
+
 pub async fn add_override(
     state: &AppState,
     caller: &Caller,

@@ -463,6 +463,42 @@ impl Store {
         Ok(())
     }
 
+    /// Gives a schedule to a team (`None`: to none): the team's reports (rotation sizing, the
+    /// weekly hand-off) cover the schedules it owns.
+    pub async fn set_schedule_team(
+        &self,
+        id: &ScheduleId,
+        team: Option<&TeamId>,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Schedule, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let schedule = load_one(&mut tx, id).await?;
+        if let Some(team) = team {
+            crate::services::require_team(&mut tx, team).await?;
+        }
+        sqlx::query("UPDATE schedules SET team_id = $2, updated_at = $3 WHERE id = $1")
+            .bind(id.as_str())
+            .bind(team.map(TeamId::as_str))
+            .bind(rows::millis(now))
+            .execute(&mut *tx)
+            .await?;
+        let summary = match team {
+            Some(team) => format!("gave schedule {} to team {team}", schedule.name),
+            None => format!("took schedule {} from its team", schedule.name),
+        };
+        audit::record(
+            &mut tx,
+            actor,
+            now,
+            Audit { action: "schedule.team", target_kind: "schedule", target_id: id.as_str(), summary },
+        )
+        .await?;
+        let changed = load_one(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+
     /// Adds an override after checking it against the schedule as it stands (see
     /// `Layers::check_override`).
     pub async fn add_override(

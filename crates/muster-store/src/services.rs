@@ -89,7 +89,7 @@ async fn fetch_service(conn: &mut AnyConnection, id: &str) -> Result<Service, St
 }
 
 /// Fails with a field error unless the team exists and is not deleted.
-async fn require_team(conn: &mut AnyConnection, team: &TeamId) -> Result<(), StoreError> {
+pub(crate) async fn require_team(conn: &mut AnyConnection, team: &TeamId) -> Result<(), StoreError> {
     let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM teams WHERE id = $1 AND deleted_at IS NULL")
         .bind(team.as_str())
         .fetch_optional(conn)

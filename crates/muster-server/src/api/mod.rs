@@ -73,7 +73,7 @@ async fn openapi(caller: Caller) -> ApiResult<Json<utoipa::openapi::OpenApi>> {
         audit::list,
         schedules::list, schedules::create, schedules::from_template, schedules::get_one, schedules::delete,
         schedules::schedule_on_call, schedules::everyone_on_call, schedules::service_on_call,
-        schedules::set_service_schedule, schedules::schedule_shifts, schedules::schedule_handoffs, schedules::person_shifts,
+        schedules::set_service_schedule, schedules::set_team, schedules::schedule_shifts, schedules::schedule_handoffs, schedules::person_shifts,
         schedules::add_override, schedules::take_pager, schedules::remove_override,
         schedules::list_cover, schedules::ask_for_cover, schedules::accept_cover, schedules::withdraw_cover, schedules::set_participants,
         crate::calendar::create_feed, crate::calendar::revoke_feed,

@@ -10,7 +10,7 @@ use axum::{
 use jiff::Timestamp;
 use muster_core::{
     authz::Permission,
-    ids::{CoverRequestId, OverrideId, RotationId, ScheduleId, ServiceId, UserId},
+    ids::{CoverRequestId, OverrideId, RotationId, ScheduleId, ServiceId, TeamId, UserId},
     schedule::{CoverRequest, templates::Tier},
 };
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/schedules", get(list).post(create))
         .route("/api/v1/schedules/from-template", post(from_template))
         .route("/api/v1/schedules/{id}", get(get_one).delete(delete))
+        .route("/api/v1/schedules/{id}/team", put(set_team))
         .route("/api/v1/schedules/{id}/oncall", get(schedule_on_call))
         .route("/api/v1/schedules/{id}/shifts", get(schedule_shifts))
         .route("/api/v1/schedules/{id}/handoffs", get(schedule_handoffs))
@@ -136,6 +137,26 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     schedules::delete(&state, &caller, &ScheduleId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetTeam {
+    /// The owning team; `null` for none.
+    pub team_id: Option<TeamId>,
+}
+
+#[utoipa::path(put, path = "/api/v1/schedules/{id}/team", tag = "schedules", params(("id" = String, Path)), request_body = SetTeam,
+    description = "Gives the schedule to a team (or to none): the team's rotation sizing and weekly hand-off cover the schedules it owns.",
+    responses((status = 200, body = ScheduleView), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn set_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<SetTeam>,
+) -> ApiResult<Json<ScheduleView>> {
+    let schedule = schedules::set_team(&state, &caller, &ScheduleId(id), body.team_id).await?;
+    Ok(Json(ScheduleView::from(&schedule)))
 }
 
 #[utoipa::path(get, path = "/api/v1/schedules/{id}/oncall", tag = "on call", params(("id" = String, Path), AtQuery),

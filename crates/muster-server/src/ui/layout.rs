@@ -109,6 +109,7 @@ fn notice(done: &str) -> Option<&'static str> {
         "schedule-created" => "Schedule created.",
         "schedules-created" => "Schedules created: primary, secondary and tickets.",
         "schedule-deleted" => "Schedule deleted.",
+        "schedule-team-set" => "Team set: its rotation sizing and weekly hand-off cover this schedule.",
         "override-added" => "Override added.",
         "override-removed" => "Override removed.",
         "cover-requested" => "Request for cover posted; colleagues can take it from this page.",

@@ -13,10 +13,11 @@ use jiff::{SignedDuration, Span, Timestamp, civil::Date, tz::TimeZone};
 use muster_core::{
     FieldError, Invalid,
     authz::Permission,
-    ids::{OverrideId, ScheduleId, ServiceId, UserId},
+    ids::{OverrideId, ScheduleId, ServiceId, TeamId, UserId},
     page::Page,
     schedule::{Schedule, wall::instant_of},
     service::Service,
+    team::Team,
     user::User,
 };
 use serde::Deserialize;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/schedules/{id}/cover/{request_id}/accept", post(accept_cover))
         .route("/schedules/{id}/cover/{request_id}/withdraw", post(withdraw_cover))
         .route("/schedules/{id}/delete", post(delete))
+        .route("/schedules/{id}/team", post(set_team))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -66,6 +68,8 @@ pub struct TemplateForm {
     night_participants: String,
     #[serde(default)]
     service_id: String,
+    #[serde(default)]
+    team_id: String,
 }
 
 #[derive(askama::Template)]
@@ -74,6 +78,7 @@ struct SchedulesPage {
     layout: Layout,
     on_call: Vec<ScheduleOnCall>,
     services: Vec<Service>,
+    teams: Vec<Team>,
     can_manage: bool,
     draft: TemplateForm,
     errors: Vec<FieldError>,
@@ -125,6 +130,7 @@ struct SchedulePage {
     cover: Vec<CoverRow>,
     handoffs: Vec<(String, String, String)>,
     people: Vec<User>,
+    teams: Vec<Team>,
     can_manage: bool,
     errors: Vec<FieldError>,
 }
@@ -180,6 +186,7 @@ async fn list_page(
         layout: Layout::new(caller, "schedules", done, now),
         on_call,
         services,
+        teams: all_teams(state).await?,
         can_manage: caller.user.role.allows(Permission::ManageSchedules),
         draft,
         errors,
@@ -222,7 +229,7 @@ async fn create(
             night_participants: optional_people(&state, "night_participants", &form.night_participants)
                 .await?,
             night_time_zone: non_empty(&form.night_time_zone),
-            team_id: None,
+            team_id: non_empty(&form.team_id).map(TeamId),
             service_id: non_empty(&form.service_id).map(ServiceId),
         };
         schedules::create_from_template(&state, &caller, input).await
@@ -406,6 +413,7 @@ async fn schedule_page(
         next: format!("?view={view}&from={step}"),
         overrides,
         people,
+        teams: all_teams(state).await?,
         can_manage: caller.user.role.allows(Permission::ManageSchedules),
         errors: errors.clone(),
         layout,
@@ -487,6 +495,31 @@ async fn take(
     let id = ScheduleId(id);
     match schedules::take_pager(&state, &caller, &id).await {
         Ok(_) => Ok(see_other(&format!("/schedules/{id}"), "pager-taken")),
+        Err(error) => {
+            schedule_page(&state, &caller, &id, CalendarQuery::default(), form_errors(error)?).await
+        }
+    }
+}
+
+/// Every team, for the pickers.
+async fn all_teams(state: &AppState) -> Result<Vec<Team>, ApiError> {
+    Ok(state.store.list_teams(Page { limit: Page::MAX_LIMIT, offset: 0 }).await?)
+}
+
+#[derive(Debug, Deserialize)]
+struct TeamForm {
+    #[serde(default)]
+    team_id: String,
+}
+
+async fn set_team(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { caller, form }: CsrfForm<TeamForm>,
+) -> UiResult {
+    let id = ScheduleId(id);
+    match schedules::set_team(&state, &caller, &id, non_empty(&form.team_id).map(TeamId)).await {
+        Ok(_) => Ok(see_other(&format!("/schedules/{id}"), "schedule-team-set")),
         Err(error) => {
             schedule_page(&state, &caller, &id, CalendarQuery::default(), form_errors(error)?).await
         }

@@ -305,9 +305,21 @@ async fn rotation_sizing_counts_the_people_each_design_needs_for_the_teams_load(
     let team = app.create_team(&app.admin_token, "Checkout SRE").await;
     let team = team["id"].as_str().expect("team id").to_owned();
     let weekly = json!({"template": "weekly", "name": "Checkout weekly", "time_zone": "Europe/London",
-        "start": "2026-11-23", "participants": [grace.id, cy.id], "team_id": team});
+        "start": "2026-11-23", "participants": [grace.id, cy.id]});
     let created = app.post("/api/v1/schedules/from-template", &app.admin_token, weekly).await;
     assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let schedule = created.body[0]["id"].as_str().expect("the schedule").to_owned();
+    let unowned = app.get(&format!("/api/v1/reports/sizing?team={team}"), &grace.token).await.body;
+    assert_eq!(unowned["rotations"], json!([]), "the team owns no schedule yet");
+    // Giving the schedule to the team: refused to a stakeholder and for an unknown team.
+    let give = format!("/api/v1/schedules/{schedule}/team");
+    let viewer = app.person("Morgan", Role::Stakeholder).await;
+    let refused = app.api(Method::PUT, &give, Some(&viewer.token), Some(json!({"team_id": team}))).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let unknown = app.api(Method::PUT, &give, Some(&app.admin_token), Some(json!({"team_id": "nope"}))).await;
+    assert_eq!((unknown.status, unknown.fields()), (StatusCode::UNPROCESSABLE_ENTITY, vec!["team_id"]));
+    let given = app.api(Method::PUT, &give, Some(&app.admin_token), Some(json!({"team_id": team}))).await;
+    assert_eq!((given.status, given.body["team_id"].as_str()), (StatusCode::OK, Some(team.as_str())));
     // From 15:00 Grace declares an incident an hour for four hours; each costs six hours.
     app.advance(SignedDuration::from_hours(6));
     for n in 0..4 {

@@ -159,12 +159,15 @@ async fn a_schedule_is_made_from_a_template_and_shown_as_a_week_in_the_readers_z
         app.person(name, Role::Responder).await;
     }
     let browser = app.sign_in("admin@example.com").await;
+    let team = app.create_team(&app.admin_token, "Payments").await;
+    let team = team["id"].as_str().expect("team id").to_owned();
     let form = [
         ("template", "daily"),
         ("name", "Payments primary"),
         ("time_zone", "America/New_York"),
         ("start", "2026-11-23"),
         ("participants", "lou@example.com, LIZ@example.com"),
+        ("team_id", team.as_str()),
     ];
     let created = browser.submit("/schedules", "/schedules", &form).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
@@ -174,6 +177,9 @@ async fn a_schedule_is_made_from_a_template_and_shown_as_a_week_in_the_readers_z
     assert!(page.text.contains("14:00–24:00 Lou"), "{}", page.text);
     assert!(page.text.contains("00:00–14:00 Lou") && page.text.contains("14:00–24:00 Liz"));
     assert!(page.text.contains("Rules in America/New_York; times on this page in your zone, Europe/London."));
+    let schedule = path.trim_start_matches("/schedules/");
+    let made = app.get(&format!("/api/v1/schedules/{schedule}"), &app.admin_token).await.body;
+    assert_eq!(made["team_id"].as_str(), Some(team.as_str()), "the form's team owns the schedule");
     let list = browser.get("/schedules").await;
     assert!(list.text.contains("Payments primary"));
     let lou = app.get("/api/v1/users?limit=200", &app.admin_token).await.body["items"]
