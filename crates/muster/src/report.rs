@@ -51,25 +51,10 @@ impl Output<'_> {
     }
 }
 
-/// The load of a schedule's shifts, as a table, JSON or CSV.
-pub async fn load(
-    settings: &ClientSettings,
-    schedule: &str,
-    window: (Option<&str>, Option<&str>),
-    output: Output<'_>,
-) -> anyhow::Result<()> {
-    let path = report_path(
-        "load",
-        &[
-            ("schedule", Some(schedule)),
-            ("from", window.0),
-            ("until", window.1),
-            ("format", output.format()),
-            ("table", output.table),
-        ],
-    )?;
-    let Some(report) = output.fetch(settings, &path).await? else { return Ok(()) };
-    let shifts: Vec<Vec<String>> = report["shifts"]
+/// Shifts as a table: who, when (UTC), pages, interruptions, off-hours pages, tickets, and the
+/// incidents against the budget.
+fn shifts_table(shifts: &Value) -> String {
+    let rows: Vec<Vec<String>> = shifts
         .as_array()
         .into_iter()
         .flatten()
@@ -88,28 +73,42 @@ pub async fn load(
             ]
         })
         .collect();
-    println!(
-        "{}",
-        table::render(
-            &[
-                "PERSON",
-                "FROM (UTC)",
-                "UNTIL (UTC)",
-                "PAGES",
-                "INTERRUPTIONS",
-                "OFF HOURS",
-                "TICKETS",
-                "INCIDENTS / BUDGET"
-            ],
-            &shifts
-        )
-    );
-    let over = report["shifts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|s| s["over_budget"] == Value::Bool(true))
-        .count();
+    table::render(
+        &[
+            "PERSON",
+            "FROM (UTC)",
+            "UNTIL (UTC)",
+            "PAGES",
+            "INTERRUPTIONS",
+            "OFF HOURS",
+            "TICKETS",
+            "INCIDENTS / BUDGET",
+        ],
+        &rows,
+    )
+}
+
+/// The load of a schedule's shifts, as a table, JSON or CSV.
+pub async fn load(
+    settings: &ClientSettings,
+    schedule: &str,
+    window: (Option<&str>, Option<&str>),
+    output: Output<'_>,
+) -> anyhow::Result<()> {
+    let path = report_path(
+        "load",
+        &[
+            ("schedule", Some(schedule)),
+            ("from", window.0),
+            ("until", window.1),
+            ("format", output.format()),
+            ("table", output.table),
+        ],
+    )?;
+    let Some(report) = output.fetch(settings, &path).await? else { return Ok(()) };
+    println!("{}", shifts_table(&report["shifts"]));
+    let shifts = report["shifts"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let over = shifts.iter().filter(|s| s["over_budget"] == Value::Bool(true)).count();
     println!("{}: {} shifts, {over} over budget.", text(&report, "schedule_name"), shifts.len());
     Ok(())
 }
@@ -227,28 +226,8 @@ pub async fn handoff(
     let Some(report) = output.fetch(settings, &path).await? else { return Ok(()) };
     println!("{}, {} to {} (UTC)", text(&report, "team_name"), text(&report, "from"), text(&report, "until"));
     for rotation in report["rotations"].as_array().into_iter().flatten() {
-        let rows: Vec<Vec<String>> = rotation["shifts"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|s| {
-                let incidents = s["incidents"].as_array().map_or(0, Vec::len);
-                let over = if s["over_budget"] == Value::Bool(true) { " OVER" } else { "" };
-                vec![
-                    text(s, "name"),
-                    text(s, "start"),
-                    text(s, "end"),
-                    s["pages"].to_string(),
-                    s["tickets"].to_string(),
-                    format!("{incidents}{over}"),
-                ]
-            })
-            .collect();
         println!("\n{}", text(rotation, "schedule_name"));
-        println!(
-            "{}",
-            table::render(&["PERSON", "FROM (UTC)", "UNTIL (UTC)", "PAGES", "TICKETS", "INCIDENTS"], &rows)
-        );
+        println!("{}", shifts_table(&rotation["shifts"]));
         let next: Vec<String> = rotation["next"]
             .as_array()
             .into_iter()

@@ -7,28 +7,19 @@ use axum::{
     extract::{Query, State},
     routing::get,
 };
-use muster_core::{FieldError, page::Page, team::Team};
-use serde::Deserialize;
+use muster_core::{FieldError, team::Team};
 
-use super::{Layout, SignedIn, UiResult, form_errors, form_status, non_empty, query_string, render};
+use super::{
+    Layout, SignedIn, UiResult, all_teams, form_errors, form_status, render,
+    team_reports::{TeamFilters, csv_url},
+};
 use crate::{
-    error::ApiError,
     handoff_report::{self, HandoffReport},
     state::AppState,
 };
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/reports/handoff", get(page))
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct Filters {
-    #[serde(default)]
-    team: String,
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    until: String,
 }
 
 #[derive(askama::Template)]
@@ -38,60 +29,36 @@ struct HandoffPage {
     /// What the window is when no days are given.
     default_days: i64,
     teams: Vec<Team>,
-    filters: Filters,
+    filters: TeamFilters,
     report: Option<HandoffReport>,
     csv_url: String,
     errors: Vec<FieldError>,
 }
 
-impl HandoffPage {
-    fn is_team(&self, team: &Team) -> bool {
-        team.id.as_str() == self.filters.team
-    }
-}
+impl HandoffPage {}
 
 async fn page(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
-    Query(filters): Query<Filters>,
+    Query(filters): Query<TeamFilters>,
 ) -> UiResult {
-    let teams =
-        state.store.list_teams(Page { limit: Page::MAX_LIMIT, offset: 0 }).await.map_err(ApiError::from)?;
-    let mut errors = Vec::new();
-    let mut report = None;
-    if let Some(team) = non_empty(&filters.team) {
-        let window = super::reports::day_window(
-            &state,
-            &caller.time_zone(),
-            (&filters.from, &filters.until),
-            handoff_report::DEFAULT_DAYS,
-        );
-        let found = match window {
-            Ok(window) => handoff_report::handoff(&state, &caller, &team, window).await,
-            Err(error) => Err(error),
-        };
-        match found {
-            Ok(found) => report = Some(found),
-            Err(error) => errors = form_errors(error)?,
-        }
-    }
+    let found = match filters.chosen(&state, &caller.time_zone(), handoff_report::DEFAULT_DAYS) {
+        Ok(Some((team, window))) => handoff_report::handoff(&state, &caller, &team, window).await.map(Some),
+        Ok(None) => Ok(None),
+        Err(error) => Err(error),
+    };
+    let (report, errors) = match found {
+        Ok(report) => (report, vec![]),
+        Err(error) => (None, form_errors(error)?),
+    };
     let csv_url = report
         .as_ref()
-        .map(|r| {
-            let (from, until) = (r.from.to_string(), r.until.to_string());
-            let query = query_string(&[
-                ("team", r.team_id.as_str()),
-                ("from", &from),
-                ("until", &until),
-                ("format", "csv"),
-            ]);
-            format!("/api/v1/reports/handoff?{query}")
-        })
+        .map(|r| csv_url("/api/v1/reports/handoff", &r.team_id, (r.from, r.until)))
         .unwrap_or_default();
     let view = HandoffPage {
         layout: Layout::new(&caller, "reports", None, state.now()),
         default_days: handoff_report::DEFAULT_DAYS,
-        teams,
+        teams: all_teams(&state).await?,
         filters,
         report,
         csv_url,

@@ -23,6 +23,7 @@ mod settings;
 mod sizing;
 mod slos;
 mod status;
+mod team_reports;
 mod teams;
 mod users;
 
@@ -72,6 +73,12 @@ pub fn router() -> Router<AppState> {
         .merge(reports::router())
         .merge(sizing::router())
         .merge(handoff_report::router())
+}
+
+/// Every team, for the pages' team pickers.
+pub(super) async fn all_teams(state: &AppState) -> Result<Vec<muster_core::team::Team>, ApiError> {
+    let page = muster_core::page::Page { limit: muster_core::page::Page::MAX_LIMIT, offset: 0 };
+    Ok(state.store.list_teams(page).await?)
 }
 
 /// A signed-in person; anyone else is sent to the sign-in page and brought back afterwards.

@@ -186,7 +186,7 @@ async fn list_page(
         layout: Layout::new(caller, "schedules", done, now),
         on_call,
         services,
-        teams: all_teams(state).await?,
+        teams: super::all_teams(state).await?,
         can_manage: caller.user.role.allows(Permission::ManageSchedules),
         draft,
         errors,
@@ -413,7 +413,7 @@ async fn schedule_page(
         next: format!("?view={view}&from={step}"),
         overrides,
         people,
-        teams: all_teams(state).await?,
+        teams: super::all_teams(state).await?,
         can_manage: caller.user.role.allows(Permission::ManageSchedules),
         errors: errors.clone(),
         layout,
@@ -499,11 +499,6 @@ async fn take(
             schedule_page(&state, &caller, &id, CalendarQuery::default(), form_errors(error)?).await
         }
     }
-}
-
-/// Every team, for the pickers.
-async fn all_teams(state: &AppState) -> Result<Vec<Team>, ApiError> {
-    Ok(state.store.list_teams(Page { limit: Page::MAX_LIMIT, offset: 0 }).await?)
 }
 
 #[derive(Debug, Deserialize)]
