@@ -12,7 +12,6 @@ use muster_core::{
     ids::{AlertId, ScheduleId, ServiceId, TeamId, UserId},
     incident::Incident,
     load::{NoisyAlert, toil},
-    page::Page,
 };
 use muster_store::IncidentFilter;
 use serde::Serialize;
@@ -115,14 +114,8 @@ pub async fn handoff(
 ) -> ApiResult<HandoffReport> {
     caller.require(Permission::ReadAlerts, "read hand-off reports")?;
     let team = state.store.get_team(&TeamId(team.to_owned())).await?;
-    let services: Vec<(ServiceId, String)> = state
-        .store
-        .list_services(Page { limit: Page::MAX_LIMIT, offset: 0 })
-        .await?
-        .into_iter()
-        .filter(|s| s.team_id.as_ref() == Some(&team.id))
-        .map(|s| (s.id, s.name))
-        .collect();
+    let services: Vec<(ServiceId, String)> =
+        state.store.services_of_team(&team.id).await?.into_iter().map(|s| (s.id, s.name)).collect();
     let now = state.now();
     let mut rotations = Vec::new();
     let mut in_shifts: Vec<i64> = Vec::new();

@@ -160,6 +160,17 @@ impl Store {
         rows.into_iter().map(Service::try_from).collect()
     }
 
+    /// Every service a team owns, by name (however many services there are in all).
+    pub async fn services_of_team(&self, team: &TeamId) -> Result<Vec<Service>, StoreError> {
+        let rows: Vec<ServiceRow> = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
+            "{SERVICE_SELECT} WHERE s.deleted_at IS NULL AND s.team_id = $1 ORDER BY lower(s.name), s.id"
+        )))
+        .bind(team.as_str())
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter().map(Service::try_from).collect()
+    }
+
     pub async fn update_service(
         &self,
         id: &ServiceId,

@@ -449,8 +449,12 @@ async fn first_paged(state: &AppState, alert: &AlertId) -> Result<Option<(UserId
 /// outbox does not send the past again.
 async fn mark_delivered(state: &AppState, alert: &AlertId) -> Result<(), StoreError> {
     let Some(page) = state.store.page_of_alert(alert).await? else { return Ok(()) };
+    let mut by_time: std::collections::BTreeMap<Timestamp, Vec<_>> = std::collections::BTreeMap::new();
     for notification in state.store.notifications_of_page(&page.id).await? {
-        state.store.notifications_delivered(&[notification.id], notification.deliver_at).await?;
+        by_time.entry(notification.deliver_at).or_default().push(notification.id);
+    }
+    for (at, ids) in by_time {
+        state.store.notifications_delivered(&ids, at).await?;
     }
     Ok(())
 }
