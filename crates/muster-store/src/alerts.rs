@@ -97,8 +97,13 @@ impl TryFrom<AlertRow> for Alert {
 }
 
 pub(crate) fn select_alerts() -> String {
+    format!("SELECT {} FROM alerts", alert_columns())
+}
+
+/// The columns [`AlertRow`] reads, in the table's order.
+pub(crate) fn alert_columns() -> String {
     let names: Vec<&str> = AlertRecord::COLUMNS.iter().map(|c| c.name()).collect();
-    format!("SELECT {} FROM alerts", names.join(", "))
+    names.join(", ")
 }
 
 batch_row! {
@@ -184,20 +189,26 @@ pub(crate) async fn upsert_alerts(
     if alerts.is_empty() {
         return Ok(());
     }
+    let mut sql = Sql::new(backend, String::new());
+    write_alerts(&mut sql, alerts);
+    sql.query().execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Appends the statement of [`upsert_alerts`].
+pub(crate) fn write_alerts(sql: &mut Sql, alerts: &[Alert]) {
     let records: Vec<AlertRecord> = alerts.iter().map(AlertRecord::from).collect();
     let names: Vec<&str> = AlertRecord::COLUMNS.iter().map(|c| c.name()).collect();
-    let mut sql = Sql::new(backend, format!("INSERT INTO alerts ({}) ", names.join(", ")));
+    sql.push(&format!("INSERT INTO alerts ({}) ", names.join(", ")));
     // `WHERE true` tells SQLite's parser that the ON below starts the upsert, not a join.
     sql.rows_from_json(AlertRecord::COLUMNS, rows_document(&records)).push(" WHERE true");
     let updates: Vec<String> =
         names[3..].iter().map(|column| format!("{column} = excluded.{column}")).collect();
     sql.push(" ON CONFLICT (id) DO UPDATE SET ").push(&updates.join(", "));
-    sql.query().execute(&mut *conn).await?;
-    Ok(())
 }
 
 batch_row! {
-    /// A log entry as one row of a batch document, written by [`insert_log`].
+    /// A log entry as one row of a batch document, written by [`write_log`].
     struct LogRecord<'a> {
         alert_id: Text &'a str,
         at: Integer i64,
@@ -218,6 +229,14 @@ pub(crate) async fn insert_log(
     if entries.is_empty() {
         return Ok(());
     }
+    let mut sql = Sql::new(backend, String::new());
+    write_log(&mut sql, entries);
+    sql.query().execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Appends the statement of [`insert_log`].
+pub(crate) fn write_log(sql: &mut Sql, entries: &[(AlertId, AlertLogEntry)]) {
     let records: Vec<LogRecord> = entries
         .iter()
         .map(|(alert, entry)| LogRecord {
@@ -231,27 +250,41 @@ pub(crate) async fn insert_log(
         })
         .collect();
     let names: Vec<&str> = LogRecord::COLUMNS.iter().map(|c| c.name()).collect();
-    let mut sql = Sql::new(backend, format!("INSERT INTO alert_log ({}) ", names.join(", ")));
+    sql.push(&format!("INSERT INTO alert_log ({}) ", names.join(", ")));
     // Ids are given in the document's order, which keeps the log in arrival order.
     sql.rows_from_json(LogRecord::COLUMNS, rows_document(&records)).push(" ORDER BY key");
+}
+
+batch_row! {
+    /// How far one service's open-alert counter moves, as one row of a batch document.
+    struct OpenCount<'a> {
+        service_id: Text &'a str,
+        delta: Integer i64,
+    }
+}
+
+/// Moves services' open-alert counters.
+pub(crate) async fn count_open(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    deltas: &[(&ServiceId, i64)],
+) -> Result<(), StoreError> {
+    let mut sql = Sql::new(backend, String::new());
+    write_open_counts(&mut sql, deltas);
     sql.query().execute(&mut *conn).await?;
     Ok(())
 }
 
-/// Moves a service's open-alert counter.
-pub(crate) async fn count_open(
-    conn: &mut AnyConnection,
-    service: &ServiceId,
-    delta: i64,
-) -> Result<(), StoreError> {
-    if delta != 0 {
-        sqlx::query("UPDATE services SET open_alerts = open_alerts + $2 WHERE id = $1")
-            .bind(service.as_str())
-            .bind(delta)
-            .execute(conn)
-            .await?;
-    }
-    Ok(())
+/// Appends the statement of [`count_open`].
+pub(crate) fn write_open_counts(sql: &mut Sql, deltas: &[(&ServiceId, i64)]) {
+    let records: Vec<OpenCount> = deltas
+        .iter()
+        .filter(|(_, delta)| *delta != 0)
+        .map(|(service, delta)| OpenCount { service_id: service.as_str(), delta: *delta })
+        .collect();
+    sql.push("UPDATE services SET open_alerts = services.open_alerts + moved.delta FROM (");
+    sql.rows_from_json(OpenCount::COLUMNS, rows_document(&records));
+    sql.push(") AS moved WHERE services.id = moved.service_id");
 }
 
 #[derive(FromRow)]
@@ -439,7 +472,7 @@ pub(crate) async fn apply_action(
         upsert_alerts(&mut *conn, backend, std::slice::from_ref(&alert)).await?;
         insert_log(&mut *conn, backend, &[(alert.id.clone(), entry)]).await?;
         if alert.status == AlertStatus::Resolved {
-            count_open(&mut *conn, &alert.service_id, -1).await?;
+            count_open(&mut *conn, backend, &[(&alert.service_id, -1)]).await?;
         }
         follow_alerts(&mut *conn, backend, &[&alert]).await?;
     }

@@ -5,7 +5,9 @@
 //! multi-row statements, whatever the batch size), commits, and only then answers every waiting
 //! request. Under load one commit (one fsync) covers many requests, which is what makes thousands
 //! of durable alerts a second possible on one SQLite file; on PostgreSQL the same batching turns
-//! per-alert round trips into a few statements.
+//! per-alert round trips into a few statements. A batch's writes travel together ([`Writes`]); on
+//! SQLite its reads do too, with the transaction's `BEGIN` and `COMMIT`, so that a batch is two
+//! round trips to the driver's worker thread.
 //!
 //! If a batch fails, each request in it is retried alone, so one bad request cannot fail others.
 //! On PostgreSQL, where several instances write, the open alerts a batch touches are locked with
@@ -18,11 +20,13 @@ use std::{
 
 use jiff::Timestamp;
 use muster_core::{
-    alert::{ActedBy, Alert, Arrival, Intake, Outcome, PriorityMap, STORM_DEDUP_KEY, ServiceRules, Signal},
-    escalation::PagingRules,
+    alert::{
+        ActedBy, Alert, Arrival, Changes, Intake, Outcome, PriorityMap, STORM_DEDUP_KEY, ServiceRules, Signal,
+    },
+    escalation::{Page, PagingRules},
     ids::{AlertId, ServiceId},
 };
-use sqlx::{AnyConnection, AnyPool, Connection, FromRow};
+use sqlx::{AnyConnection, AnyPool, Connection, FromRow, Row, any::AnyRow};
 use tokio::{
     sync::{mpsc, oneshot},
     time::Instant,
@@ -30,11 +34,14 @@ use tokio::{
 
 use crate::{
     Backend, StoreError,
-    alerts::{AlertRow, count_open, insert_log, select_alerts, upsert_alerts},
+    alerts::{AlertRow, alert_columns, write_alerts, write_log, write_open_counts},
     new_id,
-    pages::{PAGING_COLUMNS, PagingColumns, follow_alerts, start_pages},
+    pages::{
+        PAGING_COLUMNS, PageRow, PagingColumns, followed, followed_pages, page_columns, started_pages,
+        write_pages,
+    },
     rows,
-    sql::{Sql, rows_document},
+    sql::{Sql, Writes, rows_document},
 };
 
 /// One signal for one service, as a request hands it over.
@@ -188,17 +195,65 @@ async fn write_batch(
     backend: Backend,
     deliveries: &[&Delivery],
 ) -> Result<Vec<Outcome>, StoreError> {
-    let now = deliveries.iter().map(|d| d.received_at).max().unwrap_or_default();
-    let mut tx = conn.begin().await?;
-    let services: Vec<&ServiceId> =
-        deliveries.iter().map(|d| &d.service_id).collect::<HashSet<_>>().into_iter().collect();
-    let (rules, paging) = service_rules(&mut tx, backend, &services, now).await?;
-    let mut keys: HashSet<&str> = deliveries.iter().map(|d| d.signal.key()).collect();
-    keys.insert(STORM_DEDUP_KEY);
-    let open = open_alerts(&mut tx, backend, &keys).await?;
-    let known: HashSet<AlertId> = open.iter().map(|a| a.id.clone()).collect();
-    let mut intake = Intake::new(rules, open, || AlertId(new_id()));
-    let outcomes: Vec<Outcome> = deliveries
+    let batch = Batch::of(deliveries);
+    match backend {
+        Backend::Sqlite => {
+            let written = write_sqlite_batch(conn, &batch).await;
+            if written.is_err() {
+                // The transaction may be open (the error came after its BEGIN) or not; a ROLLBACK
+                // without one fails harmlessly.
+                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            }
+            written
+        }
+        Backend::Postgres => write_postgres_batch(conn, &batch).await,
+    }
+}
+
+/// What a batch looks up before the core applies it.
+struct Batch<'a> {
+    deliveries: &'a [&'a Delivery],
+    services: Vec<&'a ServiceId>,
+    /// The dedup keys of the batch's signals, and the storm key they may fold into.
+    keys: Vec<&'a str>,
+    now: Timestamp,
+}
+
+impl<'a> Batch<'a> {
+    fn of(deliveries: &'a [&'a Delivery]) -> Batch<'a> {
+        let services: HashSet<&ServiceId> = deliveries.iter().map(|d| &d.service_id).collect();
+        let mut keys: HashSet<&str> = deliveries.iter().map(|d| d.signal.key()).collect();
+        keys.insert(STORM_DEDUP_KEY);
+        Batch {
+            deliveries,
+            services: services.into_iter().collect(),
+            keys: keys.into_iter().collect(),
+            now: deliveries.iter().map(|d| d.received_at).max().unwrap_or_default(),
+        }
+    }
+}
+
+/// What the database holds for a batch: its services' rules and the open alerts of its keys.
+struct Found {
+    rules: HashMap<ServiceId, ServiceRules>,
+    paging: HashMap<ServiceId, PagingRules>,
+    open: Vec<Alert>,
+}
+
+/// A batch applied by the core: what each signal did, and what to write.
+struct Applied {
+    outcomes: Vec<Outcome>,
+    changes: Changes,
+    /// The alerts the batch opened (the others among `changes.alerts` were open before it).
+    opened: HashSet<AlertId>,
+    paging: HashMap<ServiceId, PagingRules>,
+}
+
+fn apply(batch: &Batch, found: Found) -> Applied {
+    let known: HashSet<AlertId> = found.open.iter().map(|a| a.id.clone()).collect();
+    let mut intake = Intake::new(found.rules, found.open, || AlertId(new_id()));
+    let outcomes = batch
+        .deliveries
         .iter()
         .map(|d| {
             intake.apply(Arrival {
@@ -211,17 +266,84 @@ async fn write_batch(
         })
         .collect();
     let changes = intake.finish();
-    upsert_alerts(&mut tx, backend, &changes.alerts).await?;
-    insert_log(&mut tx, backend, &changes.log).await?;
-    for (service, delta) in &changes.open_delta {
-        count_open(&mut tx, service, *delta).await?;
+    let opened = changes.alerts.iter().filter(|a| !known.contains(&a.id)).map(|a| a.id.clone()).collect();
+    Applied { outcomes, changes, opened, paging: found.paging }
+}
+
+impl Applied {
+    fn was_open(&self) -> Vec<&Alert> {
+        self.changes.alerts.iter().filter(|a| !self.opened.contains(&a.id)).collect()
     }
-    let (was_open, opened): (Vec<&Alert>, Vec<&Alert>) =
-        changes.alerts.iter().partition(|a| known.contains(&a.id));
-    start_pages(&mut tx, backend, &opened, &paging).await?;
-    follow_alerts(&mut tx, backend, &was_open).await?;
+
+    /// The batch's writes, in one round trip; `pages` are those of alerts that were open, brought
+    /// in step with them.
+    fn writes(&self, backend: Backend, mut pages: Vec<Page>) -> Writes {
+        let opened: Vec<&Alert> =
+            self.changes.alerts.iter().filter(|a| self.opened.contains(&a.id)).collect();
+        pages.extend(started_pages(&opened, &self.paging));
+        let counts: Vec<(&ServiceId, i64)> = self.changes.open_delta.iter().map(|(s, d)| (s, *d)).collect();
+        let mut writes = Writes::new(backend);
+        writes
+            .add(|sql| write_alerts(sql, &self.changes.alerts))
+            .add(|sql| write_log(sql, &self.changes.log))
+            .add(|sql| write_open_counts(sql, &counts))
+            .add(|sql| write_pages(sql, &pages));
+        writes
+    }
+}
+
+/// A batch on SQLite in two round trips to its worker thread: the transaction's `BEGIN` with every
+/// read, then every write with the `COMMIT`. Each round trip costs far more than the statements
+/// in it once the two cores are busy (a wake-up of the worker thread and one of the writer task),
+/// so a batch of the five statements sent one by one took twice as long.
+async fn write_sqlite_batch(conn: &mut AnyConnection, batch: &Batch<'_>) -> Result<Vec<Outcome>, StoreError> {
+    // The reads' rows come back one after the other in one list, each tagged with its `part`.
+    let mut reads = Sql::new(Backend::Sqlite, "BEGIN IMMEDIATE;\nSELECT 'rules' AS part, ");
+    rules_query(&mut reads, batch);
+    reads.push(";\nSELECT 'alert' AS part, ");
+    open_alerts_query(&mut reads, &batch.keys);
+    reads.push(";\nSELECT 'page' AS part, ");
+    open_pages_query(&mut reads, &batch.keys);
+    let rows: Vec<AnyRow> = reads.query().fetch_all(&mut *conn).await?;
+    let (mut rules, mut open, mut pages) = (Vec::new(), Vec::new(), Vec::new());
+    for row in &rows {
+        match row.try_get::<String, _>("part")?.as_str() {
+            "rules" => rules.push(RulesRow::from_row(row)?),
+            "alert" => open.push(Alert::try_from(AlertRow::from_row(row)?)?),
+            _ => pages.push(Page::try_from(PageRow::from_row(row)?)?),
+        }
+    }
+    let applied = apply(batch, found(rules, open)?);
+    let followed = followed(pages, &applied.was_open());
+    let mut sql = applied.writes(Backend::Sqlite, followed).into_sql();
+    sql.push(";\nCOMMIT");
+    sql.query().execute(&mut *conn).await?;
+    Ok(applied.outcomes)
+}
+
+/// A batch on PostgreSQL: each read is a statement of its own, the open alerts locked so that
+/// instances take turns with them, and the writes one statement.
+async fn write_postgres_batch(
+    conn: &mut AnyConnection,
+    batch: &Batch<'_>,
+) -> Result<Vec<Outcome>, StoreError> {
+    let mut tx = conn.begin().await?;
+    let mut sql = Sql::new(Backend::Postgres, "SELECT ");
+    rules_query(&mut sql, batch);
+    let rules: Vec<RulesRow> = sql.query_as().fetch_all(&mut *tx).await?;
+    let mut sql = Sql::new(Backend::Postgres, "SELECT ");
+    open_alerts_query(&mut sql, &batch.keys);
+    sql.push(" FOR UPDATE");
+    // Planned afresh each time: a cached generic plan made while the table was small (before
+    // autovacuum first analyses it) scans the whole table, and kept doing so as it grew, from
+    // 0.1 ms to 50 ms a batch within a minute of a storm.
+    let open: Vec<AlertRow> = sql.query_as().persistent(false).fetch_all(&mut *tx).await?;
+    let open = open.into_iter().map(Alert::try_from).collect::<Result<_, _>>()?;
+    let applied = apply(batch, found(rules, open)?);
+    let followed = followed_pages(&mut tx, Backend::Postgres, &applied.was_open()).await?;
+    applied.writes(Backend::Postgres, followed).into_sql().query().execute(&mut *tx).await?;
     tx.commit().await?;
-    Ok(outcomes)
+    Ok(applied.outcomes)
 }
 
 #[derive(FromRow)]
@@ -238,34 +360,43 @@ struct RulesRow {
     paging: PagingColumns,
 }
 
-/// The intake rules of the batch's services, and the paging rules of those that page through a
-/// policy, in one query.
-async fn service_rules(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    services: &[&ServiceId],
-    now: Timestamp,
-) -> Result<(HashMap<ServiceId, ServiceRules>, HashMap<ServiceId, PagingRules>), StoreError> {
-    let mut sql = Sql::new(
-        backend,
-        format!(
-            "SELECT s.id, s.priority_critical, s.priority_error, s.priority_warning, s.priority_info, s.open_alert_cap,
-                s.open_alerts, {PAGING_COLUMNS},
-                CASE WHEN EXISTS (SELECT 1 FROM maintenance_windows m
-                    WHERE m.service_id = s.id AND m.starts_at <= "
-        ),
-    );
-    sql.bind(rows::millis(now)).push(" AND m.ends_at > ").bind(rows::millis(now));
+/// Appends, after a `SELECT`, the intake rules of the batch's services and the paging rules of
+/// those that page through a policy.
+fn rules_query(sql: &mut Sql, batch: &Batch) {
+    sql.push(&format!(
+        "s.id, s.priority_critical, s.priority_error, s.priority_warning, s.priority_info, s.open_alert_cap,
+            s.open_alerts, {PAGING_COLUMNS},
+            CASE WHEN EXISTS (SELECT 1 FROM maintenance_windows m
+                WHERE m.service_id = s.id AND m.starts_at <= "
+    ));
+    sql.bind(rows::millis(batch.now)).push(" AND m.ends_at > ").bind(rows::millis(batch.now));
     sql.push(
         ") THEN 1 ELSE 0 END AS in_maintenance
          FROM services s LEFT JOIN escalation_policies p ON p.id = s.escalation_policy_id AND p.deleted_at IS NULL
-         WHERE s.id IN ",
+         WHERE s.id",
     )
-    .list(services.iter().map(|s| s.0.clone()));
-    let found: Vec<RulesRow> = sql.query_as().fetch_all(&mut *conn).await?;
-    let mut rules = HashMap::with_capacity(found.len());
-    let mut paging = HashMap::new();
-    for row in found {
+    .in_json_strings(rows_document(&batch.services));
+}
+
+/// Appends, after a `SELECT`, the open alerts with any of `keys`.
+fn open_alerts_query(sql: &mut Sql, keys: &[&str]) {
+    sql.push(&alert_columns()).push(" FROM alerts WHERE resolved_at IS NULL AND dedup_key");
+    sql.in_json_strings(rows_document(keys)).push(" ORDER BY id");
+}
+
+/// Appends, after a `SELECT`, the unresolved pages of the open alerts with any of `keys`: those
+/// that the batch may acknowledge or resolve.
+fn open_pages_query(sql: &mut Sql, keys: &[&str]) {
+    sql.push(&page_columns()).push(
+        " FROM pages WHERE status <> 'resolved' AND alert_id IN
+            (SELECT id FROM alerts WHERE resolved_at IS NULL AND dedup_key",
+    );
+    sql.in_json_strings(rows_document(keys)).push(")");
+}
+
+fn found(rules: Vec<RulesRow>, open: Vec<Alert>) -> Result<Found, StoreError> {
+    let mut found = Found { rules: HashMap::with_capacity(rules.len()), paging: HashMap::new(), open };
+    for row in rules {
         let priorities = PriorityMap {
             critical: rows::parsed("priority_critical", &row.priority_critical)?,
             error: rows::parsed("priority_error", &row.priority_error)?,
@@ -274,9 +405,9 @@ async fn service_rules(
         };
         let service = ServiceId(row.id);
         if let Some(frozen) = row.paging.paging()? {
-            paging.insert(service.clone(), frozen);
+            found.paging.insert(service.clone(), frozen);
         }
-        rules.insert(
+        found.rules.insert(
             service,
             ServiceRules {
                 priorities,
@@ -286,28 +417,5 @@ async fn service_rules(
             },
         );
     }
-    Ok((rules, paging))
-}
-
-/// The open alerts with any of `keys`, locked on PostgreSQL so that instances take turns.
-async fn open_alerts(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    keys: &HashSet<&str>,
-) -> Result<Vec<Alert>, StoreError> {
-    let mut sorted: Vec<&str> = keys.iter().copied().collect();
-    sorted.sort_unstable();
-    let mut sql = Sql::new(backend, select_alerts());
-    sql.push(" WHERE resolved_at IS NULL AND dedup_key").in_json_strings(rows_document(&sorted));
-    sql.push(" ORDER BY id");
-    if backend == Backend::Postgres {
-        sql.push(" FOR UPDATE");
-    }
-    // Planned afresh each time on PostgreSQL: a cached generic plan made while the table was
-    // small (before autovacuum first analyses it) scans the whole table, and kept doing so as it
-    // grew, from 0.1 ms to 50 ms a batch within a minute of a storm. SQLite's planner takes the
-    // index whatever the size.
-    let rows: Vec<AlertRow> =
-        sql.query_as().persistent(backend == Backend::Sqlite).fetch_all(&mut *conn).await?;
-    rows.into_iter().map(Alert::try_from).collect()
+    Ok(found)
 }

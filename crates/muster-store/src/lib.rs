@@ -250,6 +250,9 @@ async fn prepare_sqlite_connection(conn: &mut sqlx::AnyConnection) -> Result<(),
     conn.execute("PRAGMA foreign_keys = ON").await?;
     conn.execute("PRAGMA busy_timeout = 10000").await?;
     conn.execute("PRAGMA synchronous = FULL").await?;
+    // Statement journals and sorts stay in memory instead of a temporary file opened and closed
+    // for each batch.
+    conn.execute("PRAGMA temp_store = MEMORY").await?;
     Ok(())
 }
 

@@ -120,8 +120,13 @@ impl<'a> From<&'a Page> for PageRecord<'a> {
 }
 
 fn select_pages() -> String {
+    format!("SELECT {} FROM pages", page_columns())
+}
+
+/// The columns [`PageRow`] reads.
+pub(crate) fn page_columns() -> String {
     let names: Vec<&str> = PageRecord::COLUMNS.iter().map(|c| c.name()).collect();
-    format!("SELECT {} FROM pages", names.join(", "))
+    names.join(", ")
 }
 
 /// Writes pages in their final state, new or known, in one statement.
@@ -129,17 +134,23 @@ async fn upsert_pages(conn: &mut AnyConnection, backend: Backend, pages: &[Page]
     if pages.is_empty() {
         return Ok(());
     }
+    let mut sql = Sql::new(backend, String::new());
+    write_pages(&mut sql, pages);
+    sql.query().execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Appends the statement of [`upsert_pages`].
+pub(crate) fn write_pages(sql: &mut Sql, pages: &[Page]) {
     let records: Vec<PageRecord> = pages.iter().map(PageRecord::from).collect();
     let names: Vec<&str> = PageRecord::COLUMNS.iter().map(|c| c.name()).collect();
-    let mut sql = Sql::new(backend, format!("INSERT INTO pages ({}) ", names.join(", ")));
+    sql.push(&format!("INSERT INTO pages ({}) ", names.join(", ")));
     sql.rows_from_json(PageRecord::COLUMNS, rows_document(&records)).push(" WHERE true");
     let updates: Vec<String> = ["status", "steps_notified", "next_due_at", "acknowledged_at", "resolved_at"]
         .iter()
         .map(|column| format!("{column} = excluded.{column}"))
         .collect();
     sql.push(" ON CONFLICT (id) DO UPDATE SET ").push(&updates.join(", "));
-    sql.query().execute(&mut *conn).await?;
-    Ok(())
 }
 
 /// A service's paging columns as the ingest batch reads them with its other rules (the policy is
@@ -181,23 +192,13 @@ impl PagingColumns {
     }
 }
 
-/// Starts the pages of newly opened alerts whose services page through a policy (`paging`, read
-/// with the batch's other service rules).
-pub(crate) async fn start_pages(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    opened: &[&Alert],
-    paging: &HashMap<ServiceId, PagingRules>,
-) -> Result<usize, StoreError> {
-    if opened.is_empty() {
-        return Ok(0);
-    }
-    let pages: Vec<Page> = opened
+/// The pages that alerts opened in this transaction start, for the services that page through a
+/// policy.
+pub(crate) fn started_pages(opened: &[&Alert], paging: &HashMap<ServiceId, PagingRules>) -> Vec<Page> {
+    opened
         .iter()
         .filter_map(|alert| Page::start(PageId(new_id()), alert, paging.get(&alert.service_id)?))
-        .collect();
-    upsert_pages(conn, backend, &pages).await?;
-    Ok(pages.len())
+        .collect()
 }
 
 /// Brings the pages of alerts that were acknowledged or resolved in this transaction in step with
@@ -207,19 +208,34 @@ pub(crate) async fn follow_alerts(
     backend: Backend,
     alerts: &[&Alert],
 ) -> Result<(), StoreError> {
+    let followed = followed_pages(conn, backend, alerts).await?;
+    upsert_pages(conn, backend, &followed).await
+}
+
+/// The pages of `alerts` that [`follow_alerts`] changes, without writing them.
+pub(crate) async fn followed_pages(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    alerts: &[&Alert],
+) -> Result<Vec<Page>, StoreError> {
     let answered: Vec<&Alert> =
         alerts.iter().copied().filter(|a| a.status != AlertStatus::Triggered).collect();
     if answered.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let ids: Vec<&str> = answered.iter().map(|a| a.id.as_str()).collect();
     let mut sql = Sql::new(backend, select_pages());
     sql.push(" WHERE status <> 'resolved' AND alert_id").in_json_strings(rows_document(&ids));
     let found: Vec<PageRow> = sql.query_as().fetch_all(&mut *conn).await?;
-    let by_alert: HashMap<&str, &Alert> = answered.iter().map(|a| (a.id.as_str(), *a)).collect();
+    let pages = found.into_iter().map(Page::try_from).collect::<Result<_, _>>()?;
+    Ok(followed(pages, &answered))
+}
+
+/// The `pages` that change when they follow their alerts among `alerts`.
+pub(crate) fn followed(pages: Vec<Page>, alerts: &[&Alert]) -> Vec<Page> {
+    let by_alert: HashMap<&str, &Alert> = alerts.iter().map(|a| (a.id.as_str(), *a)).collect();
     let mut changed = Vec::new();
-    for row in found {
-        let mut page = Page::try_from(row)?;
+    for mut page in pages {
         let Some(alert) = by_alert.get(page.alert_id.as_str()) else { continue };
         let before = page.clone();
         if let Some(at) = alert.acknowledged_at {
@@ -232,7 +248,7 @@ pub(crate) async fn follow_alerts(
             changed.push(page);
         }
     }
-    upsert_pages(conn, backend, &changed).await
+    changed
 }
 
 /// What one engine pass decided for one page: the page moved past its due steps, the

@@ -124,6 +124,59 @@ impl Sql {
     }
 }
 
+/// Write statements that travel to the database in one round trip. On SQLite they are one query
+/// string of statements separated by `;`, which its driver runs one after the other on its worker
+/// thread; PostgreSQL prepares a single statement at a time, so there they become the
+/// data-modifying `WITH` clauses of one statement. Either way they run in order inside the
+/// caller's transaction, and none of them may read what another writes (PostgreSQL runs the
+/// clauses on one snapshot).
+///
+/// Multiple statements in one prepared query are deprecated in sqlx
+/// (<https://github.com/launchbadge/sqlx/issues/3108>) but still run by its SQLite driver; the
+/// ingest conformance tests fail if they stop running.
+pub(crate) struct Writes {
+    sql: Sql,
+    statements: usize,
+}
+
+impl Writes {
+    pub(crate) fn new(backend: Backend) -> Writes {
+        Writes { sql: Sql::new(backend, String::new()), statements: 0 }
+    }
+
+    /// Adds the statement that `write` appends (an `INSERT` or `UPDATE` without `RETURNING`).
+    pub(crate) fn add(&mut self, write: impl FnOnce(&mut Sql)) -> &mut Writes {
+        match self.sql.backend {
+            Backend::Sqlite => {
+                if self.statements > 0 {
+                    self.sql.push(";\n");
+                }
+                write(&mut self.sql);
+            }
+            Backend::Postgres => {
+                let _ = write!(
+                    self.sql.text,
+                    "{} write_{} AS (",
+                    if self.statements == 0 { "WITH" } else { "," },
+                    self.statements
+                );
+                write(&mut self.sql);
+                self.sql.push(")\n");
+            }
+        }
+        self.statements += 1;
+        self
+    }
+
+    /// The statements as one query.
+    pub(crate) fn into_sql(mut self) -> Sql {
+        if self.sql.backend == Backend::Postgres {
+            self.sql.push("SELECT 1");
+        }
+        self.sql
+    }
+}
+
 /// A column filled from a JSON batch, with the type it is read back as.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Column {

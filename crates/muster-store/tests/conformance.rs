@@ -89,6 +89,7 @@ conformance!(
     handoffs_are_recorded_once_up_to_a_watermark,
     signals_deduplicate_while_open_and_reopen_after_resolve,
     concurrent_deliveries_are_all_committed_in_batches,
+    a_delivery_that_cannot_be_written_fails_alone,
     people_acknowledge_resolve_and_note_alerts,
     alert_lists_filter_and_page_by_cursor,
     maintenance_suppresses_and_the_cap_groups_a_storm,
@@ -739,6 +740,43 @@ async fn concurrent_deliveries_are_all_committed_in_batches(store: &Store) {
     let found = store.list_alerts(&hot, None, 10).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].occurrences, 40);
+}
+
+/// A batch that fails is rolled back and its requests are tried one by one, so only the bad one
+/// fails; the writer's connection is left out of any transaction for the writes that follow.
+async fn a_delivery_that_cannot_be_written_fails_alone(store: &Store) {
+    let service = alerting_service(store, "Search").await;
+    let ghost = ServiceId("no-such-service".into());
+    let tasks: Vec<_> = (0..24)
+        .map(|i| {
+            let store = store.clone();
+            let target = if i % 4 == 0 { ghost.clone() } else { service.clone() };
+            tokio::spawn(async move {
+                store.ingest(vec![delivery(&target, SignalAction::Trigger, &format!("host-{i}"), t0())]).await
+            })
+        })
+        .collect();
+    let mut failed = 0;
+    for task in tasks {
+        failed += usize::from(task.await.unwrap().is_err());
+    }
+    assert_eq!(failed, 6, "the deliveries to a service that does not exist, and only those");
+    assert_eq!(open_count(store, &service).await, 18);
+    assert!(
+        store
+            .list_alerts(&AlertFilter::default(), None, 200)
+            .await
+            .unwrap()
+            .iter()
+            .all(|a| a.service_id == service)
+    );
+
+    let after = store.ingest(vec![delivery(&service, SignalAction::Trigger, "after", t0())]).await.unwrap();
+    let by = ActedBy::monitor("test");
+    let resolved =
+        store.act_on_alert(after[0].alert_id().unwrap(), AlertAction::Resolve, &by, t0()).await.unwrap();
+    assert_eq!(resolved.status, AlertStatus::Resolved);
+    assert_eq!(open_count(store, &service).await, 18);
 }
 
 async fn people_acknowledge_resolve_and_note_alerts(store: &Store) {
