@@ -299,7 +299,7 @@ impl Applied {
 async fn write_sqlite_batch(conn: &mut AnyConnection, batch: &Batch<'_>) -> Result<Vec<Outcome>, StoreError> {
     // The reads' rows come back one after the other in one list, each tagged with its `part`.
     let mut reads = Sql::new(Backend::Sqlite, "BEGIN IMMEDIATE;\nSELECT 'rules' AS part, ");
-    rules_query(&mut reads, batch);
+    rules_query(&mut reads, Backend::Sqlite, batch);
     reads.push(";\nSELECT 'alert' AS part, ");
     open_alerts_query(&mut reads, &batch.keys);
     reads.push(";\nSELECT 'page' AS part, ");
@@ -329,7 +329,7 @@ async fn write_postgres_batch(
 ) -> Result<Vec<Outcome>, StoreError> {
     let mut tx = conn.begin().await?;
     let mut sql = Sql::new(Backend::Postgres, "SELECT ");
-    rules_query(&mut sql, batch);
+    rules_query(&mut sql, Backend::Postgres, batch);
     let rules: Vec<RulesRow> = sql.query_as().fetch_all(&mut *tx).await?;
     let mut sql = Sql::new(Backend::Postgres, "SELECT ");
     open_alerts_query(&mut sql, &batch.keys);
@@ -362,7 +362,7 @@ struct RulesRow {
 
 /// Appends, after a `SELECT`, the intake rules of the batch's services and the paging rules of
 /// those that page through a policy.
-fn rules_query(sql: &mut Sql, batch: &Batch) {
+fn rules_query(sql: &mut Sql, backend: Backend, batch: &Batch) {
     sql.push(&format!(
         "s.id, s.priority_critical, s.priority_error, s.priority_warning, s.priority_info, s.open_alert_cap,
             s.open_alerts, {PAGING_COLUMNS},
@@ -374,8 +374,14 @@ fn rules_query(sql: &mut Sql, batch: &Batch) {
         ") THEN 1 ELSE 0 END AS in_maintenance
          FROM services s LEFT JOIN escalation_policies p ON p.id = s.escalation_policy_id AND p.deleted_at IS NULL
          WHERE s.id",
-    )
-    .in_json_strings(rows_document(&batch.services));
+    );
+    match backend {
+        // One document, so that the text of a batch's reads is the same whatever their count.
+        Backend::Sqlite => sql.in_json_strings(rows_document(&batch.services)),
+        // A bound value per service: the cached generic plan of the document's `= ANY` made
+        // batches a fifth slower here (measured with the ingest benchmark).
+        Backend::Postgres => sql.push(" IN ").list(batch.services.iter().map(|s| s.0.clone())),
+    };
 }
 
 /// Appends, after a `SELECT`, the open alerts with any of `keys`.
