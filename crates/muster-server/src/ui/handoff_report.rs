@@ -10,8 +10,8 @@ use axum::{
 use muster_core::{FieldError, team::Team};
 
 use super::{
-    Layout, SignedIn, UiResult, all_teams, form_errors, form_status, render,
-    team_reports::{TeamFilters, csv_url},
+    Layout, SignedIn, UiResult, all_teams, form_status, render,
+    team_reports::{TeamFilters, csv_url, report_or_errors},
 };
 use crate::{
     handoff_report::{self, HandoffReport},
@@ -47,10 +47,7 @@ async fn page(
         Ok(None) => Ok(None),
         Err(error) => Err(error),
     };
-    let (report, errors) = match found {
-        Ok(report) => (report, vec![]),
-        Err(error) => (None, form_errors(error)?),
-    };
+    let (report, errors) = report_or_errors(found)?;
     let csv_url = report
         .as_ref()
         .map(|r| csv_url("/api/v1/reports/handoff", &r.team_id, (r.from, r.until)))

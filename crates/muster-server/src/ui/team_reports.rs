@@ -2,10 +2,10 @@
 //! the reader picked, and the CSV address of the report shown.
 
 use jiff::Timestamp;
-use muster_core::{ids::TeamId, team::Team};
+use muster_core::{FieldError, ids::TeamId, team::Team};
 use serde::Deserialize;
 
-use super::{non_empty, query_string, reports::day_window};
+use super::{UiError, form_errors, non_empty, query_string, reports::day_window};
 use crate::{error::ApiError, state::AppState};
 
 /// A report window: from, until.
@@ -45,4 +45,14 @@ pub(super) fn csv_url(path: &str, team: &TeamId, (from, until): Window) -> Strin
     let query =
         query_string(&[("team", team.as_str()), ("from", &from), ("until", &until), ("format", "csv")]);
     format!("{path}?{query}")
+}
+
+/// The report a page shows, or, when the request was refused, the problems to show on its form.
+pub(super) fn report_or_errors<R>(
+    found: Result<Option<R>, ApiError>,
+) -> Result<(Option<R>, Vec<FieldError>), UiError> {
+    match found {
+        Ok(report) => Ok((report, Vec::new())),
+        Err(error) => Ok((None, form_errors(error)?)),
+    }
 }
