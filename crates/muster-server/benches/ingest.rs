@@ -6,7 +6,8 @@
 //! repeat of one alert), each as fast as the server answers; a fixed 5,000 events/s offered, with
 //! latency measured from each event's planned send time (no coordinated omission). Ceilings on
 //! the same machine in the same run: the server answering `GET /healthz` (HTTP with no database
-//! work), the bare group-commit writer fed by 64 tasks without HTTP, and, when the Debian package
+//! work), the bare group-commit writer fed by 64 tasks without HTTP, the disk's own latency for a
+//! small write and `fdatasync` (the floor under a durable commit), and, when the Debian package
 //! `prometheus-alertmanager` is installed, Alertmanager's own in-memory ingestion of single-alert
 //! requests measured with the same generator.
 //!
@@ -241,6 +242,32 @@ async fn bare_writer(store: Store, service: ServiceId) -> Measured {
     Measured::new(latencies.len(), started.elapsed(), latencies)
 }
 
+/// The disk under the database alone: a 16 KB write and an `fdatasync` every millisecond, in the
+/// folder the SQLite database uses. A durable commit can answer no faster than its sync, so this
+/// row's tail is the floor under every latency figure above it.
+async fn disk_syncs() -> Measured {
+    tokio::task::spawn_blocking(|| {
+        use std::io::{Seek, SeekFrom, Write};
+        let folder = tempfile::tempdir().expect("folder");
+        let mut file = std::fs::File::create(folder.path().join("syncs")).expect("file");
+        let block = vec![0x5a_u8; 16 * 1024];
+        let started = Instant::now();
+        let mut latencies = Vec::new();
+        while started.elapsed() < RUN_FOR {
+            std::thread::sleep(Duration::from_millis(1));
+            let position = (latencies.len() % 1024 * block.len()) as u64;
+            file.seek(SeekFrom::Start(position)).expect("seek");
+            file.write_all(&block).expect("write");
+            let sent = Instant::now();
+            file.sync_data().expect("fdatasync");
+            latencies.push(sent.elapsed());
+        }
+        Measured::new(latencies.len(), started.elapsed(), latencies)
+    })
+    .await
+    .expect("disk probe")
+}
+
 /// A Muster server on its own two-worker runtime, as a separate process would have.
 struct Server {
     address: SocketAddr,
@@ -332,6 +359,9 @@ async fn scenarios(backend: &str, database: TestDatabase, rows: &mut Vec<String>
     rows.push(ceiling_http.row(&format!("{backend}: ceiling, GET /healthz (no database work)")));
     let ceiling_writer = bare_writer(server.store.clone(), server.service.clone()).await;
     rows.push(ceiling_writer.row(&format!("{backend}: ceiling, group-commit writer without HTTP")));
+    if backend == "SQLite" {
+        rows.push(disk_syncs().await.row("disk: a 16 KB write and fdatasync every ms (syncs, sync latency)"));
+    }
     vec![
         distinct_run.per_second(),
         hot_run.per_second(),

@@ -154,7 +154,7 @@ impl Store {
                         })
                     })
                     .connect_lazy_with(AnyConnectOptions::from_str(&sqlite_url(url, "rw"))?);
-                let ingest = ingest::IngestQueue::start(writer.clone(), backend);
+                let ingest = ingest::IngestQueue::start(writer.clone(), backend)?;
                 Ok(Store { backend, writer, reader, ingest, listen_url: None })
             }
             Backend::Postgres => {
@@ -163,7 +163,7 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect(url)
                     .await?;
-                let ingest = ingest::IngestQueue::start(pool.clone(), backend);
+                let ingest = ingest::IngestQueue::start(pool.clone(), backend)?;
                 let listen_url = Some(changes::ListenUrl(url.to_owned()));
                 Ok(Store { backend, writer: pool.clone(), reader: pool, ingest, listen_url })
             }
