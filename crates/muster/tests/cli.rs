@@ -69,7 +69,10 @@ impl Workspace {
             .expect("muster serve starts");
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        // An HTTP answer, not a bare connect: a connection to a port nobody listens on yet can
+        // succeed by connecting to itself (a CI run once had its first command refused right
+        // after a bare connect had succeeded).
+        while !matches!(http(&url, "GET", "/healthz", None, ""), Ok((200, _))) {
             assert!(Instant::now() < deadline, "muster serve did not start listening");
             std::thread::sleep(Duration::from_millis(50));
         }

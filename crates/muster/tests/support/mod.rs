@@ -48,11 +48,22 @@ pub fn start(dir: &std::path::Path, database: &str, name: &str) -> Instance {
         .spawn()
         .expect("muster serve starts");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+    while !answers_health(port) {
         assert!(Instant::now() < deadline, "{name} did not start listening");
         std::thread::sleep(Duration::from_millis(50));
     }
     Instance { child, url: format!("http://127.0.0.1:{port}") }
+}
+
+/// Whether a server on `port` answers `GET /healthz`. A bare connect is not enough: a connection
+/// to a port nobody listens on yet can succeed by connecting to itself.
+fn answers_health(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    let mut reply = String::new();
+    stream.write_all(request.as_bytes()).is_ok()
+        && stream.read_to_string(&mut reply).is_ok()
+        && reply.starts_with("HTTP/1.1 200")
 }
 
 /// One HTTP/1.1 request with the standard library; the status and the JSON body.
