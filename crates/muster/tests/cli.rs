@@ -59,16 +59,24 @@ impl Workspace {
     }
 
     fn serve(&self) -> Server {
+        self.serve_with(&["serve"])
+    }
+
+    /// `muster <args>` (a `serve` command) in the background, once it answers `/healthz`. Its
+    /// standard error is read only when it stops, so a server that prints more than a pipe holds
+    /// (64 KiB) blocks on a log line and never answers.
+    fn serve_with(&self, args: &[&str]) -> Server {
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
         let child = self
-            .command(&["serve"])
+            .command(args)
             .env("MUSTER_LISTEN", format!("127.0.0.1:{port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("muster serve starts");
         let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
+        // A debug build takes some seconds to load the demo.
+        let deadline = Instant::now() + Duration::from_secs(120);
         // An HTTP answer, not a bare connect: a connection to a port nobody listens on yet can
         // succeed by connecting to itself (a CI run once had its first command refused right
         // after a bare connect had succeeded).
@@ -209,6 +217,23 @@ fn bootstrap_refuses_bad_input_and_a_first_serve_says_how_to_begin() {
     let fresh = Workspace::new();
     let printed = fresh.serve().stop();
     assert!(printed.contains("muster user create"), "{printed}");
+}
+
+#[test]
+fn the_demo_loads_quietly_and_says_how_to_sign_in() {
+    let workspace = Workspace::new();
+    let server = workspace.serve_with(&["serve", "--demo"]);
+    let (status, body) = http(&server.url, "GET", "/api/v1/alerts?limit=5", None, "").expect("alerts");
+    assert_eq!(status, 401, "the demo's data is not public: {body}");
+    let printed = server.stop();
+    let (loading, serving) = printed.split_once("Muster is serving").expect("a serving line");
+    assert!(loading.contains("Demo data loaded:"), "{printed}");
+    assert!(loading.contains("password muster-demo"), "the sign-in is printed: {printed}");
+    // The history is replayed through the escalation engine; its hundreds of pages are not
+    // printed as if they were happening now.
+    assert!(!loading.contains("page escalated"), "{loading}");
+    assert!(loading.lines().count() < 15, "{loading}");
+    assert!(!serving.contains("ERROR"), "{serving}");
 }
 
 #[test]

@@ -31,6 +31,7 @@ use muster_core::{
     },
 };
 use muster_store::{AlertAction, Delivery, NewSchedule, Store, StoreError};
+use tracing::instrument::WithSubscriber;
 
 use crate::{
     secrets::{hash_password, new_integration_key},
@@ -166,7 +167,12 @@ pub async fn seed(state: &AppState, now: Timestamp) -> Result<Seeded, StoreError
     seed_schedules(store, &service_ids, (&payments, &platform), now).await?;
     seed_escalation(store, &service_ids, platform, now).await?;
     eprintln!("Loading the demo: playing {HISTORY_DAYS} days of alerts and incidents through Muster…");
-    let played = history::play(state, &service_ids, now).await?;
+    // The history goes through the real paths, which log every page they escalate: hundreds of
+    // lines about a made-up past that would bury the server's own start-up lines. Its errors
+    // still come back as the seed's.
+    let played = history::play(state, &service_ids, now)
+        .with_subscriber(tracing::subscriber::NoSubscriber::default())
+        .await?;
     seed_alerts(store, &service_ids, now).await?;
     seed_slos(store, &service_ids, now).await?;
     eprintln!(
