@@ -5,6 +5,8 @@
 //! Each checks the caller's permission, calls the store and publishes the change, so every open
 //! incident room re-reads what changed.
 
+use std::collections::HashMap;
+
 use muster_core::{
     authz::Permission,
     ids::{
@@ -562,12 +564,18 @@ async fn status_board(
     public_only: bool,
 ) -> ApiResult<Vec<(Incident, Vec<StakeholderUpdate>)>> {
     let incidents = state.store.status_page_incidents(state.now() - RESOLVED_SHOWN_FOR).await?;
-    let mut board = Vec::with_capacity(incidents.len());
-    for incident in incidents {
-        let updates = state.store.stakeholder_updates(&incident.id, public_only).await?;
-        board.push((incident, updates));
+    let ids: Vec<IncidentId> = incidents.iter().map(|i| i.id.clone()).collect();
+    let mut updates: HashMap<IncidentId, Vec<StakeholderUpdate>> = HashMap::new();
+    for update in state.store.stakeholder_updates_of(&ids, public_only).await? {
+        updates.entry(update.incident_id.clone()).or_default().push(update);
     }
-    Ok(board)
+    Ok(incidents
+        .into_iter()
+        .map(|incident| {
+            let its = updates.remove(&incident.id).unwrap_or_default();
+            (incident, its)
+        })
+        .collect())
 }
 
 /// The public status page: the incidents that have a public update, each with its public

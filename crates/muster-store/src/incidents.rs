@@ -820,14 +820,29 @@ impl Store {
         id: &IncidentId,
         public_only: bool,
     ) -> Result<Vec<StakeholderUpdate>, StoreError> {
-        let audience = if public_only { " AND audience = 'public'" } else { "" };
-        let found: Vec<UpdateRow> = sqlx::query_as::<Any, UpdateRow>(sqlx::AssertSqlSafe(format!(
-            "SELECT {UPDATE_COLUMNS} FROM stakeholder_updates WHERE incident_id = $1{audience}
-             ORDER BY posted_at DESC, id DESC"
-        )))
-        .bind(id.as_str())
-        .fetch_all(&self.reader)
-        .await?;
+        self.stakeholder_updates_of(std::slice::from_ref(id), public_only).await
+    }
+
+    /// The stakeholder updates of the incidents `ids` in one query (a status page lists up to a
+    /// hundred incidents), newest first; only public ones when `public_only`.
+    pub async fn stakeholder_updates_of(
+        &self,
+        ids: &[IncidentId],
+        public_only: bool,
+    ) -> Result<Vec<StakeholderUpdate>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<&str> = ids.iter().map(IncidentId::as_str).collect();
+        let mut sql =
+            Sql::new(self.backend, format!("SELECT {UPDATE_COLUMNS} FROM stakeholder_updates WHERE "));
+        if public_only {
+            sql.push("audience = 'public' AND ");
+        }
+        sql.push("incident_id")
+            .in_json_strings(rows_document(&ids))
+            .push(" ORDER BY posted_at DESC, id DESC");
+        let found: Vec<UpdateRow> = sql.query_as().fetch_all(&self.reader).await?;
         found.into_iter().map(StakeholderUpdate::try_from).collect()
     }
 

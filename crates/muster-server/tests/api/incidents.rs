@@ -297,6 +297,66 @@ async fn the_public_status_page_shows_only_public_updates_without_sign_in() {
 }
 
 #[tokio::test]
+async fn the_status_page_lists_each_incident_with_its_own_updates_newest_first() {
+    let d = declared().await;
+    let monitor = d.app.monitored_service("Search", "generic").await;
+    let alert_id = d.app.trigger(&monitor, "Search latency p99 4 s").await;
+    let second = d
+        .app
+        .post(
+            "/api/v1/incidents",
+            &d.bo.token,
+            json!({"title": "Search slow", "severity": "sev3", "alert_ids": [alert_id]}),
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::CREATED, "{second:?}");
+    let second_updates = format!("/api/v1/incidents/{}/updates", second.body["id"].as_str().expect("id"));
+    for (who, path, audience, body) in [
+        (&d.ada, d.path("/updates"), "public", "Checkout: investigating"),
+        (&d.bo, second_updates.clone(), "public", "Search: investigating"),
+        (&d.bo, second_updates.clone(), "internal", "Search: index node 3 is swapping"),
+        (&d.ada, d.path("/updates"), "public", "Checkout: fix deployed"),
+        (&d.bo, second_updates, "public", "Search: recovering"),
+    ] {
+        d.app.advance(jiff::SignedDuration::from_mins(1));
+        let posted = d.app.post(&path, &who.token, json!({"audience": audience, "body": body})).await;
+        assert_eq!(posted.status, StatusCode::CREATED, "{posted:?}");
+    }
+    let status = d.app.api(Method::GET, "/api/v1/status", None, None).await;
+    assert_eq!(status.status, StatusCode::OK);
+    let listed: Vec<(String, Vec<String>)> = status
+        .body
+        .as_array()
+        .expect("incidents")
+        .iter()
+        .map(|incident| {
+            let bodies = incident["updates"].as_array().expect("updates").iter();
+            let bodies = bodies.map(|u| u["body"].as_str().expect("body").to_owned()).collect();
+            (incident["title"].as_str().expect("title").to_owned(), bodies)
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            (
+                "Search slow".to_owned(),
+                vec!["Search: recovering".to_owned(), "Search: investigating".to_owned()]
+            ),
+            (
+                "Checkout failing".to_owned(),
+                vec!["Checkout: fix deployed".to_owned(), "Checkout: investigating".to_owned()]
+            ),
+        ],
+        "newest incident first, each with only its own public updates, newest first"
+    );
+    let sam = d.app.person("Sam", Role::Stakeholder).await;
+    let internal = d.app.sign_in(&sam.email).await.get("/status/internal").await;
+    let (search, checkout) = internal.text.split_once("Checkout failing").expect("both incidents");
+    assert!(search.contains("index node 3 is swapping"), "the internal update under its incident");
+    assert!(!checkout.contains("index node 3"), "and not under the other one");
+}
+
+#[tokio::test]
 async fn subscribers_get_updates_for_their_audience_and_people_hear_of_offers_and_overdue_updates() {
     let d = declared().await;
     let receiver = crate::receiver::Receiver::start(0).await;
