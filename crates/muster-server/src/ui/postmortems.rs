@@ -346,12 +346,20 @@ const ACTION_STATUSES: [(ActionStatus, &str); 4] = [
     (ActionStatus::WontDo, "Won't do"),
 ];
 
+/// What the page's editor holds.
+enum Editor {
+    /// The saved document; `correcting` opens it on a published postmortem, for a correction.
+    Saved { correcting: bool },
+    /// What the person typed (and whether as a correction), shown again with its errors.
+    Typed(EditorFields, bool),
+}
+
 async fn postmortem_page(
     state: &AppState,
     caller: &Caller,
     id: &str,
     done: Option<&str>,
-    typed: Option<(EditorFields, bool)>,
+    editor: Editor,
     errors: Vec<FieldError>,
 ) -> UiResult {
     let view = postmortems::get(state, caller, id).await?;
@@ -367,8 +375,10 @@ async fn postmortem_page(
             comments: view.comments.iter().filter(|c| c.section == *name).cloned().collect(),
         })
         .collect();
-    let (editor, correcting) =
-        typed.unwrap_or_else(|| (EditorFields::of(document, &caller.time_zone()), false));
+    let (editor, correcting) = match editor {
+        Editor::Saved { correcting } => (EditorFields::of(document, &caller.time_zone()), correcting),
+        Editor::Typed(fields, correcting) => (fields, correcting),
+    };
     let versions = state
         .store
         .postmortem_versions(&view.postmortem.postmortem.id)
@@ -429,13 +439,8 @@ async fn page(
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> UiResult {
-    let typed = if q.correct.is_some() {
-        let view = postmortems::get(&state, &caller, &id).await?;
-        Some((EditorFields::of(&view.postmortem.postmortem.document, &caller.time_zone()), true))
-    } else {
-        None
-    };
-    postmortem_page(&state, &caller, &id, q.done.as_deref(), typed, vec![]).await
+    let editor = Editor::Saved { correcting: q.correct.is_some() };
+    postmortem_page(&state, &caller, &id, q.done.as_deref(), editor, vec![]).await
 }
 
 #[derive(askama::Template)]
@@ -497,7 +502,8 @@ async fn save(
         )),
         // What was typed stays in the editor beside the problems, so nothing is lost.
         Err(error) => {
-            postmortem_page(state, caller, id, None, Some((fields, correcting)), form_errors(error)?).await
+            postmortem_page(state, caller, id, None, Editor::Typed(fields, correcting), form_errors(error)?)
+                .await
         }
     }
 }
@@ -529,7 +535,10 @@ async fn act(
 ) -> UiResult {
     match result {
         Ok(_) => Ok(see_other(&format!("/postmortems/{id}"), done)),
-        Err(error) => postmortem_page(state, caller, id, None, None, form_errors(error)?).await,
+        Err(error) => {
+            postmortem_page(state, caller, id, None, Editor::Saved { correcting: false }, form_errors(error)?)
+                .await
+        }
     }
 }
 
@@ -680,7 +689,8 @@ async fn set_action_status(
         Ok(_) if to_postmortem => Ok(see_other(&format!("/postmortems/{back}"), "action-item-updated")),
         Ok(_) => Ok(see_other("/action-items", "action-item-updated")),
         Err(error) if to_postmortem => {
-            postmortem_page(&state, &caller, back, None, None, form_errors(error)?).await
+            let editor = Editor::Saved { correcting: false };
+            postmortem_page(&state, &caller, back, None, editor, form_errors(error)?).await
         }
         Err(error) => {
             action_items_page(&state, &caller, &ActionFilters::default(), form_errors(error)?).await
