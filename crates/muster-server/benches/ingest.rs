@@ -243,8 +243,8 @@ async fn bare_writer(store: Store, service: ServiceId) -> Measured {
 }
 
 /// The disk under the database alone: a 16 KB write and an `fdatasync` every millisecond, in a
-/// temporary folder like the SQLite database's (the same file system). A durable commit can answer no faster than its sync, so this
-/// row's tail is the floor under every latency figure above it.
+/// temporary folder like the SQLite database's (the same file system). A durable commit can
+/// answer no faster than its sync, so this row's tail is the floor under every latency above it.
 async fn disk_syncs() -> Measured {
     tokio::task::spawn_blocking(|| {
         use std::io::{Seek, SeekFrom, Write};
