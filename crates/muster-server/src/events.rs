@@ -152,6 +152,12 @@ impl EventBus {
         let _ = self.sender.send(event);
     }
 
+    /// Wakes the background job that follows `topic` without announcing a change: for what a job
+    /// waits on besides changes (the heartbeat watcher, for this instance taking the engine lease).
+    pub fn wake(&self, topic: Topic) {
+        self.wake_ups[topic as usize].notify_one();
+    }
+
     /// How many service changes this process has published; it moves on every change of a
     /// service, its keys or its alert settings.
     pub fn service_generation(&self) -> u64 {

@@ -5,6 +5,10 @@
 //!
 //! Raising is idempotent and restart-safe: the alert is stored first (a second raise is only a
 //! repeat of the open alert), then the heartbeat is marked down so the next pass skips it.
+//!
+//! Only the instance that leads the escalation engine raises. On PostgreSQL every instance runs
+//! this job, and two of them raising one missed heartbeat would count it as two occurrences with
+//! two log entries; a standby waits until it takes the engine lease, which wakes it.
 
 use std::time::Duration;
 
@@ -28,9 +32,32 @@ pub enum CheckFailed {
     AlertNotStored,
 }
 
-/// Raises the alert of every heartbeat overdue at `now`; returns how many were raised.
-pub async fn check_heartbeats(state: &AppState, now: Timestamp) -> Result<usize, CheckFailed> {
-    raise_overdue(state, &state.store.all_heartbeats().await?, now).await
+/// What one pass of the watcher did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checked {
+    /// This instance leads the engine and raised this many alerts.
+    Raised(usize),
+    /// Another instance leads the engine and watches the heartbeats.
+    StoodBy,
+}
+
+/// Raises the alert of every heartbeat overdue at `now`, on the engine's leader only.
+pub async fn check_heartbeats(state: &AppState, now: Timestamp) -> Result<Checked, CheckFailed> {
+    Ok(match watch(state, now).await? {
+        Some((raised, _)) => Checked::Raised(raised),
+        None => Checked::StoodBy,
+    })
+}
+
+/// One pass: on the engine's leader, how many alerts it raised and the next deadline; `None` on
+/// a standby.
+async fn watch(state: &AppState, now: Timestamp) -> Result<Option<(usize, Option<Timestamp>)>, CheckFailed> {
+    if !state.is_engine_leader() {
+        return Ok(None);
+    }
+    let heartbeats = state.store.all_heartbeats().await?;
+    let raised = raise_overdue(state, &heartbeats, now).await?;
+    Ok(Some((raised, next_deadline(&heartbeats, now))))
 }
 
 async fn raise_overdue(
@@ -61,12 +88,10 @@ fn next_deadline(heartbeats: &[Heartbeat], now: Timestamp) -> Option<Timestamp> 
 pub async fn run(state: AppState) {
     loop {
         let now = state.now();
-        let passed = match state.store.all_heartbeats().await {
-            Ok(heartbeats) => raise_overdue(&state, &heartbeats, now).await.map(|_| heartbeats),
-            Err(error) => Err(error.into()),
-        };
-        let due = match passed {
-            Ok(heartbeats) => next_deadline(&heartbeats, now),
+        let due = match watch(&state, now).await {
+            Ok(Some((_, next))) => next,
+            // Taking the engine lease wakes the job.
+            Ok(None) => None,
             Err(error) => {
                 tracing::error!(error = %error, "checking heartbeats failed; retrying shortly");
                 Some(now + RETRY_AFTER_FAILURE)

@@ -10,7 +10,7 @@ use muster_store::Store;
 
 use crate::{
     config::Config,
-    events::EventBus,
+    events::{EventBus, Topic},
     ingest::{KeyCache, RateLimiter},
     login_limit::LoginLimiter,
     metrics::Metrics,
@@ -70,8 +70,12 @@ impl AppState {
         self.engine_leader.load(Ordering::SeqCst)
     }
 
+    /// Called by the engine on every pass; taking the lead wakes the jobs that only the leader runs.
     pub fn set_engine_leader(&self, leader: bool) {
-        self.engine_leader.store(leader, Ordering::SeqCst);
+        let was_leader = self.engine_leader.swap(leader, Ordering::SeqCst);
+        if leader && !was_leader {
+            self.events.wake(Topic::Heartbeat);
+        }
     }
 
     /// The signer of acknowledge and resolve links, with the key every instance shares.

@@ -2,7 +2,11 @@
 
 use jiff::SignedDuration;
 use muster_core::user::Role;
-use muster_server::{config::Config, heartbeats::check_heartbeats, state::AppState};
+use muster_server::{
+    config::Config,
+    heartbeats::{Checked, check_heartbeats},
+    state::AppState,
+};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -182,6 +186,59 @@ async fn maintenance_keeps_alerts_without_paging_and_a_storm_is_grouped_not_drop
     );
 }
 
+/// The state a heartbeat watcher runs with on the app's database and clock, leading the engine
+/// (as on SQLite, or holding the lease on PostgreSQL) or standing by.
+fn watcher(app: &TestApp, leads_the_engine: bool) -> AppState {
+    let state = AppState::new(
+        app.store.clone(),
+        app.clock.clone(),
+        Config::new(String::new(), "127.0.0.1:0".parse().expect("an address")),
+    );
+    state.set_engine_leader(leads_the_engine);
+    state
+}
+
+/// A service with a heartbeat of an hour that was last heard from at the start of the test.
+async fn service_with_hourly_heartbeat(app: &TestApp) -> String {
+    let service = app.create_service(&app.admin_token, "Backups", None).await["id"]
+        .as_str()
+        .expect("service id")
+        .to_owned();
+    let heartbeats = format!("/api/v1/services/{service}/heartbeats");
+    let created =
+        app.post(&heartbeats, &app.admin_token, json!({"name": "nightly", "interval_seconds": 3600})).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    service
+}
+
+#[tokio::test]
+async fn only_the_instance_leading_the_engine_raises_a_missed_heartbeat() {
+    let app = TestApp::spawn().await;
+    let service = service_with_hourly_heartbeat(&app).await;
+    app.advance(SignedDuration::from_mins(61));
+    let standby = watcher(&app, false);
+    assert_eq!(check_heartbeats(&standby, app.clock.now_for_tests()).await.unwrap(), Checked::StoodBy);
+    assert!(app.alerts_of(&service).await.is_empty(), "a standby raised an alert");
+
+    // The watcher job of the standby sleeps; taking the lead wakes it, and it raises the alert once.
+    tokio::spawn(muster_server::heartbeats::run(standby.clone()));
+    tokio::task::yield_now().await;
+    standby.set_engine_leader(true);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let alerts = loop {
+        let alerts = app.alerts_of(&service).await;
+        if !alerts.is_empty() || std::time::Instant::now() > deadline {
+            break alerts;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(alerts.len(), 1, "the new leader raised no alert within 10 s: {alerts:?}");
+    assert_eq!(
+        (alerts[0]["origin"].as_str(), alerts[0]["occurrences"].as_i64()),
+        (Some("heartbeat"), Some(1))
+    );
+}
+
 #[tokio::test]
 async fn a_silent_heartbeat_raises_an_alert_and_the_next_check_in_resolves_it() {
     let app = TestApp::spawn().await;
@@ -197,16 +254,20 @@ async fn a_silent_heartbeat_raises_an_alert_and_the_next_check_in_resolves_it() 
     let url = created.body["check_in_url"].as_str().unwrap().to_owned();
     let check_in = url.trim_start_matches(&app.address).to_owned();
 
-    let state = AppState::new(
-        app.store.clone(),
-        app.clock.clone(),
-        Config::new(String::new(), "127.0.0.1:0".parse().unwrap()),
-    );
+    let state = watcher(&app, true);
     app.advance(SignedDuration::from_mins(59));
-    assert_eq!(check_heartbeats(&state, app.clock.now_for_tests()).await.unwrap(), 0, "not yet overdue");
+    assert_eq!(
+        check_heartbeats(&state, app.clock.now_for_tests()).await.unwrap(),
+        Checked::Raised(0),
+        "not yet overdue"
+    );
     app.advance(SignedDuration::from_mins(1));
-    assert_eq!(check_heartbeats(&state, app.clock.now_for_tests()).await.unwrap(), 1);
-    assert_eq!(check_heartbeats(&state, app.clock.now_for_tests()).await.unwrap(), 0, "raised once");
+    assert_eq!(check_heartbeats(&state, app.clock.now_for_tests()).await.unwrap(), Checked::Raised(1));
+    assert_eq!(
+        check_heartbeats(&state, app.clock.now_for_tests()).await.unwrap(),
+        Checked::Raised(0),
+        "raised once"
+    );
     let alerts = app.alerts_of(&service).await;
     assert_eq!(
         (alerts.len(), alerts[0]["status"].as_str(), alerts[0]["origin"].as_str()),
