@@ -9,7 +9,8 @@
 //! by default) of the last page message a destination received, new ones wait until the window
 //! ends and then go out as one bundle, so a storm reaches a phone as a few messages listing every
 //! alert, and none is dropped.
-//! A failure is retried on the core's backoff until the dead letters; a worker that dies
+//! A failure is retried on the core's backoff until the dead letters (at once when retrying
+//! cannot help, such as e-mail on a server without `smtp_url`); a worker that dies
 //! mid-delivery leaves its claim to expire, and the row goes out again with the same idempotency
 //! key.
 
@@ -79,13 +80,18 @@ pub async fn deliver_due(state: &AppState, now: Timestamp) -> Result<Delivered, 
                     total.messages += 1;
                     total.notifications += attempt.ids.len();
                 }
-                Some(error) => {
+                Some(failure) => {
                     total.failed += attempt.ids.len();
-                    let retry_at = Backoff::default().after_failure(attempt.attempts).map(|wait| now + wait);
+                    let retry_at = if failure.permanent {
+                        None
+                    } else {
+                        Backoff::default().after_failure(attempt.attempts).map(|wait| now + wait)
+                    };
                     tracing::warn!(notification.id = %attempt.ids[0], notification.kind = %attempt.kind,
-                        notification.attempts = attempt.attempts, retry = retry_at.is_some(), error = %error,
-                        "notification not delivered");
-                    if let Err(error) = state.store.notifications_failed(&attempt.ids, error, retry_at).await
+                        notification.attempts = attempt.attempts, retry = retry_at.is_some(),
+                        error = %failure.message, "notification not delivered");
+                    if let Err(error) =
+                        state.store.notifications_failed(&attempt.ids, &failure.message, retry_at).await
                     {
                         tracing::error!(error = %error, "recording a failed delivery failed");
                     }
@@ -103,7 +109,13 @@ struct Attempt {
     ids: Vec<NotificationId>,
     kind: muster_core::notify::ContactKind,
     attempts: u32,
-    failure: Option<String>,
+    failure: Option<Failure>,
+}
+
+/// Why a message was not delivered, and whether trying again could help.
+struct Failure {
+    message: String,
+    permanent: bool,
 }
 
 /// Postpones the page bundles of destinations that had a page message within the throttle window.
@@ -144,11 +156,16 @@ async fn attempt(state: &AppState, bundle: Vec<Claimed>) -> Attempt {
                 address: &first.notification.address,
                 signing_secret: first.signing_secret.as_deref(),
             };
-            state.notifiers.deliver(destination, &outgoing).await.err().map(|e| e.to_string())
+            state
+                .notifiers
+                .deliver(destination, &outgoing)
+                .await
+                .err()
+                .map(|error| Failure { message: error.to_string(), permanent: error.is_permanent() })
         }
         Err(error) => {
             tracing::error!(error = %error, "preparing a notification failed");
-            Some("Muster could not prepare the message".to_owned())
+            Some(Failure { message: "Muster could not prepare the message".to_owned(), permanent: false })
         }
     };
     Attempt { ids, kind, attempts, failure }

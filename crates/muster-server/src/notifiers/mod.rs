@@ -56,6 +56,15 @@ pub enum DeliveryFailed {
     BadAddress(String),
 }
 
+impl DeliveryFailed {
+    /// Whether trying again cannot help: only a change of the server's configuration or of the
+    /// address can, so the outbox makes it a dead letter at once instead of retrying for half an
+    /// hour with a warning each time.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, DeliveryFailed::NoMailer | DeliveryFailed::BadAddress(_))
+    }
+}
+
 /// The clients of every channel, built once from the configuration.
 #[derive(Debug, Clone)]
 pub struct Notifiers {

@@ -124,10 +124,20 @@ impl TestApp {
     /// Stops this server and starts another on the same database and clock, as `muster serve`
     /// starts: with the escalation engine and outbox delivery running on their own.
     pub async fn restart_with_background_jobs(self) -> Self {
+        self.restart(|_| {}, true).await
+    }
+
+    /// Stops this server and starts another on the same database and clock with the default
+    /// configuration changed by `configure` (as an admin who edited `muster.toml` would).
+    pub async fn restart_with(self, configure: impl FnOnce(&mut Config)) -> Self {
+        self.restart(configure, false).await
+    }
+
+    async fn restart(self, configure: impl FnOnce(&mut Config), background_jobs: bool) -> Self {
         let TestApp { clock, store, admin_token, _database, _shutdown, .. } = self;
         drop(_shutdown);
         store.close().await;
-        let mut app = Self::start(_database, clock, |_| {}, true).await;
+        let mut app = Self::start(_database, clock, configure, background_jobs).await;
         app.admin_token = admin_token;
         app
     }

@@ -4,6 +4,7 @@
 
 use jiff::SignedDuration;
 use muster_core::user::Role;
+use muster_store::testing::TestDatabase;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -250,6 +251,28 @@ async fn a_receiver_that_never_answers_ends_in_the_dead_letters() {
     assert_eq!(app.get("/api/v1/notifications/dead-letters", &ada.token).await.status, StatusCode::FORBIDDEN);
     let shown = app.sign_in("admin@example.com").await.get("/notifications/undelivered").await;
     assert!(shown.text.contains("Ada") && shown.text.contains("the receiver answered 503"), "{}", shown.text);
+}
+
+#[tokio::test]
+async fn e_mail_on_a_server_without_smtp_is_a_dead_letter_at_once() {
+    let app = TestApp::spawn_with(TestDatabase::sqlite(), |config| {
+        config.smtp_url = Some("smtp://127.0.0.1:9".to_owned());
+    })
+    .await;
+    let ada = app.person("Ada", Role::Responder).await;
+    let path = "/api/v1/users/me/contact-methods";
+    let created = app.post(path, &ada.token, json!({"kind": "email", "address": "ada@example.com"})).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    // The admin takes smtp_url out of the configuration; the verification e-mail is still queued.
+    let app = app.restart_with(|_| {}).await;
+
+    let first = app.deliver().await;
+    assert_eq!((first.messages, first.failed), (0, 1));
+    let dead = app.get("/api/v1/notifications/dead-letters", &app.admin_token).await;
+    assert_eq!(dead.body.as_array().map(Vec::len), Some(1), "not retried: {dead:?}");
+    assert_eq!(dead.body[0]["last_error"], "e-mail is not set up on this server (smtp_url)");
+    app.advance(SignedDuration::from_mins(10));
+    assert_eq!(app.deliver().await.failed, 0, "a dead letter is not tried again");
 }
 
 #[tokio::test]
