@@ -9,6 +9,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+mod support;
+
 const MUSTER: &str = env!("CARGO_BIN_EXE_muster");
 
 /// A folder holding the database and the client's saved login, with commands run inside it.
@@ -74,17 +76,9 @@ impl Workspace {
             .stderr(Stdio::piped())
             .spawn()
             .expect("muster serve starts");
-        let url = format!("http://127.0.0.1:{port}");
         // A debug build takes some seconds to load the demo.
-        let deadline = Instant::now() + Duration::from_secs(120);
-        // An HTTP answer, not a bare connect: a connection to a port nobody listens on yet can
-        // succeed by connecting to itself (a CI run once had its first command refused right
-        // after a bare connect had succeeded).
-        while !matches!(http(&url, "GET", "/healthz", None, ""), Ok((200, _))) {
-            assert!(Instant::now() < deadline, "muster serve did not start listening");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Server { child, url }
+        support::wait_until_serving(port, "muster serve to answer /healthz", Duration::from_secs(120));
+        Server { child, url: format!("http://127.0.0.1:{port}") }
     }
 }
 

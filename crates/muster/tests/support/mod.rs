@@ -47,16 +47,17 @@ pub fn start(dir: &std::path::Path, database: &str, name: &str) -> Instance {
         .stderr(log)
         .spawn()
         .expect("muster serve starts");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !answers_health(port) {
-        assert!(Instant::now() < deadline, "{name} did not start listening");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until_serving(port, &format!("{name} to answer /healthz"), Duration::from_secs(30));
     Instance { child, url: format!("http://127.0.0.1:{port}") }
 }
 
-/// Whether a server on `port` answers `GET /healthz`. A bare connect is not enough: a connection
-/// to a port nobody listens on yet can succeed by connecting to itself.
+/// Waits until a server on `port` answers `GET /healthz`. A bare connect is not enough: a
+/// connection to a port nobody listens on yet can succeed by connecting to itself (a CI run once
+/// had its first command refused right after a bare connect had succeeded).
+pub fn wait_until_serving(port: u16, what: &str, within: Duration) {
+    wait_for(what, within, || answers_health(port));
+}
+
 fn answers_health(port: u16) -> bool {
     let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return false };
     let request = format!("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
