@@ -408,6 +408,9 @@ async fn alertmanager(rows: &mut Vec<String>) -> Option<f64> {
 
 fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    // The server logs as `muster serve` does (standard error, `RUST_LOG` or `info`), so that the
+    // figures include what logging costs.
+    muster_server::telemetry::init(muster_server::config::LogFormat::Text);
     // PostgreSQL commits are only durable (like a production server's) with fsync on.
     if std::env::var_os("MUSTER_TEST_POSTGRES_FSYNC").is_none() {
         eprintln!("note: set MUSTER_TEST_POSTGRES_FSYNC=on for durable PostgreSQL figures");

@@ -44,7 +44,7 @@ pub mod state;
 pub mod telemetry;
 mod ui;
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     Router,
@@ -53,13 +53,17 @@ use axum::{
     middleware,
     routing::get,
 };
-use axum::{body::Body, extract::MatchedPath, http::Request};
+use axum::{
+    body::Body,
+    extract::MatchedPath,
+    http::{Request, Response},
+};
 use muster_core::clock::Clock;
 use muster_store::Store;
 use tower_http::{
-    LatencyUnit,
+    classify::{ServerErrorsAsFailures, SharedClassifier},
     set_header::SetResponseHeaderLayer,
-    trace::{DefaultOnResponse, TraceLayer},
+    trace::{OnResponse, TraceLayer},
 };
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -67,23 +71,24 @@ use crate::{clock::SystemClock, config::Config, state::AppState};
 
 /// Every route of Muster, with its middleware.
 pub fn router(state: AppState) -> Router {
+    // Monitors, probes and scrapers call these many times a second: an alert storm or a load
+    // balancer would otherwise fill the log with a line per request (and cost a fifth of the
+    // requests a second ingestion can answer, measured in BENCHMARKS.md).
+    let machine_traffic = Router::new()
+        .merge(ingest::router())
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::scrape))
+        .route_layer(request_log(AccessLog::FailuresOnly));
     Router::new()
         .merge(api::router())
         .merge(ui::router())
         .merge(calendar::router())
-        .merge(ingest::router())
         // The page is public; the document it loads needs a signed-in caller like the rest of /api/v1.
         .merge(SwaggerUi::new("/api/docs").config(utoipa_swagger_ui::Config::from(api::OPENAPI_PATH)))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::scrape))
+        .route_layer(request_log(AccessLog::Every))
+        .merge(machine_traffic)
         .route_layer(middleware::from_fn_with_state(state.clone(), metrics::track))
-        .route_layer(
-            TraceLayer::new_for_http()
-                .make_span_with(request_span as fn(&Request<Body>) -> tracing::Span)
-                .on_request(())
-                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Millis)),
-        )
         .layer(DefaultBodyLimit::max(json::MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
@@ -93,6 +98,42 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'"),
         ))
         .with_state(state)
+}
+
+/// Which answered requests get a line at `info`; the others get theirs at `debug`.
+#[derive(Debug, Clone, Copy)]
+enum AccessLog {
+    /// Requests from people (the UI, the API, calendar feeds).
+    Every,
+    /// Machine traffic: a successful request is routine, a refused one (a monitor with a wrong
+    /// key, a bad event) is what an operator looks for.
+    FailuresOnly,
+}
+
+impl<B> OnResponse<B> for AccessLog {
+    fn on_response(self, response: &Response<B>, latency: Duration, _span: &tracing::Span) {
+        let status = response.status();
+        let latency_ms = latency.as_secs_f64() * 1000.0;
+        match self {
+            AccessLog::FailuresOnly if status.is_success() => {
+                tracing::debug!(http.status = status.as_u16(), latency_ms, "request answered");
+            }
+            _ => tracing::info!(http.status = status.as_u16(), latency_ms, "request answered"),
+        }
+    }
+}
+
+/// How a request's span is made: [`request_span`].
+type MakeRequestSpan = fn(&Request<Body>) -> tracing::Span;
+
+/// A span per request that names its route, and a line when it is answered.
+fn request_log(
+    lines: AccessLog,
+) -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, MakeRequestSpan, (), AccessLog> {
+    TraceLayer::new_for_http()
+        .make_span_with(request_span as MakeRequestSpan)
+        .on_request(())
+        .on_response(lines)
 }
 
 /// The span of one request names its route template, not its URI: URIs can hold secrets

@@ -404,6 +404,43 @@ fn every_alert_that_got_a_2xx_survives_a_sigkill() {
 }
 
 #[test]
+fn the_log_has_a_line_per_person_s_request_and_per_refused_event_but_none_per_accepted_event() {
+    let workspace = Workspace::new();
+    let token = bootstrap(&workspace);
+    let server = workspace.serve();
+    let service = post_json(&server.url, &token, "/api/v1/services", r#"{"name": "Logged"}"#);
+    let service_id = service["id"].as_str().expect("service id");
+    let key = post_json(
+        &server.url,
+        &token,
+        &format!("/api/v1/services/{service_id}/keys"),
+        r#"{"kind": "generic"}"#,
+    );
+    let ingest = format!("/api/v1/ingest/generic/{}", key["key"].as_str().expect("key"));
+    for i in 0..20 {
+        let event = format!(r#"{{"summary": "Disk full {i}", "dedup_key": "disk-{i}"}}"#);
+        assert_eq!(http(&server.url, "POST", &ingest, None, &event).expect("ingest").0, 202);
+    }
+    assert_eq!(http(&server.url, "GET", "/healthz", None, "").expect("probe").0, 200);
+    let refused = http(&server.url, "POST", "/api/v1/ingest/generic/not-a-key", None, r#"{"summary": "x"}"#);
+    assert_eq!(refused.expect("refused ingest").0, 404);
+
+    let log = server.stop();
+    let answered = |route: &str, status: u16| {
+        log.lines()
+            .filter(|line| line.contains("request answered"))
+            .filter(|line| line.contains(&format!("http.route={route}}}")))
+            .filter(|line| line.contains(&format!("http.status={status} ")))
+            .count()
+    };
+    assert_eq!(answered("/api/v1/services", 201), 1, "{log}");
+    assert_eq!(answered("/api/v1/ingest/generic/{key}", 404), 1, "{log}");
+    assert_eq!(answered("/api/v1/ingest/generic/{key}", 202), 0, "{log}");
+    assert_eq!(answered("/healthz", 200), 0, "{log}");
+    assert!(!log.contains('\u{1b}'), "no colour codes when standard error is not a terminal: {log}");
+}
+
+#[test]
 fn alerts_are_sent_listed_shown_acknowledged_and_resolved_from_the_command_line() {
     let workspace = Workspace::new();
     let token = bootstrap(&workspace);
