@@ -335,6 +335,13 @@ fn http(
     Ok((status, rest.to_owned()))
 }
 
+/// A new generic integration key of the service, as the path monitors post its events to.
+fn generic_ingest_path(server: &Server, token: &str, service_id: &str) -> String {
+    let keys = format!("/api/v1/services/{service_id}/keys");
+    let key = post_json(&server.url, token, &keys, r#"{"kind": "generic"}"#);
+    format!("/api/v1/ingest/generic/{}", key["key"].as_str().expect("key"))
+}
+
 /// POSTs JSON and expects 201 Created.
 fn post_json(base: &str, token: &str, path: &str, body: &str) -> serde_json::Value {
     let (status, reply) = http(base, "POST", path, Some(token), body).expect("the server answers");
@@ -352,13 +359,7 @@ fn every_alert_that_got_a_2xx_survives_a_sigkill() {
     let settings = format!("/api/v1/services/{service_id}/alert-settings");
     let unlimited = r#"{"rate_limit_per_minute": null, "open_alert_cap": null}"#;
     assert_eq!(http(&server.url, "PATCH", &settings, Some(&token), unlimited).expect("patch").0, 200);
-    let key = post_json(
-        &server.url,
-        &token,
-        &format!("/api/v1/services/{service_id}/keys"),
-        r#"{"kind": "generic"}"#,
-    );
-    let ingest = format!("/api/v1/ingest/generic/{}", key["key"].as_str().expect("key"));
+    let ingest = generic_ingest_path(&server, &token, &service_id);
 
     let senders: Vec<_> = (0..4)
         .map(|sender| {
@@ -410,13 +411,7 @@ fn the_log_has_a_line_per_person_s_request_and_per_refused_event_but_none_per_ac
     let server = workspace.serve();
     let service = post_json(&server.url, &token, "/api/v1/services", r#"{"name": "Logged"}"#);
     let service_id = service["id"].as_str().expect("service id");
-    let key = post_json(
-        &server.url,
-        &token,
-        &format!("/api/v1/services/{service_id}/keys"),
-        r#"{"kind": "generic"}"#,
-    );
-    let ingest = format!("/api/v1/ingest/generic/{}", key["key"].as_str().expect("key"));
+    let ingest = generic_ingest_path(&server, &token, service_id);
     for i in 0..20 {
         let event = format!(r#"{{"summary": "Disk full {i}", "dedup_key": "disk-{i}"}}"#);
         assert_eq!(http(&server.url, "POST", &ingest, None, &event).expect("ingest").0, 202);
