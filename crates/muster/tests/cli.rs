@@ -64,27 +64,35 @@ impl Workspace {
         self.serve_with(&["serve"])
     }
 
-    /// `muster <args>` (a `serve` command) in the background, once it answers `/healthz`. Its
-    /// standard error is read only when it stops, so a server that prints more than a pipe holds
-    /// (64 KiB) blocks on a log line and never answers.
+    /// `muster <args>` (a `serve` command) in the background, once it answers `/healthz`. A thread
+    /// reads its standard error as it comes: a server whose lines filled the pipe (64 KiB) unread
+    /// would block on its next log line and stop answering.
     fn serve_with(&self, args: &[&str]) -> Server {
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
-        let child = self
+        let mut child = self
             .command(args)
             .env("MUSTER_LISTEN", format!("127.0.0.1:{port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("muster serve starts");
+        let mut stderr = child.stderr.take().expect("standard error is piped");
+        let printed = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+            text
+        });
         // A debug build takes some seconds to load the demo.
         support::wait_until_serving(port, "muster serve to answer /healthz", Duration::from_secs(120));
-        Server { child, url: format!("http://127.0.0.1:{port}") }
+        Server { child, url: format!("http://127.0.0.1:{port}"), printed: Some(printed) }
     }
 }
 
 struct Server {
     child: Child,
     url: String,
+    /// Everything the server prints on standard error, once it has stopped.
+    printed: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Server {
@@ -92,11 +100,7 @@ impl Server {
     fn stop(mut self) -> String {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let mut text = String::new();
-        if let Some(mut stderr) = self.child.stderr.take() {
-            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
-        }
-        text
+        self.printed.take().and_then(|printed| printed.join().ok()).unwrap_or_default()
     }
 }
 
