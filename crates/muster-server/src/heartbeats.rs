@@ -44,20 +44,26 @@ pub enum Checked {
 /// Raises the alert of every heartbeat overdue at `now`, on the engine's leader only.
 pub async fn check_heartbeats(state: &AppState, now: Timestamp) -> Result<Checked, CheckFailed> {
     Ok(match watch(state, now).await? {
-        Some((raised, _)) => Checked::Raised(raised),
+        Some(watched) => Checked::Raised(watched.raised),
         None => Checked::StoodBy,
     })
 }
 
-/// One pass: on the engine's leader, how many alerts it raised and the next deadline; `None` on
-/// a standby.
-async fn watch(state: &AppState, now: Timestamp) -> Result<Option<(usize, Option<Timestamp>)>, CheckFailed> {
+/// A pass on the engine's leader.
+struct Watched {
+    raised: usize,
+    /// When the next heartbeat falls due, if one is up.
+    next_deadline: Option<Timestamp>,
+}
+
+/// One pass; `None` on a standby.
+async fn watch(state: &AppState, now: Timestamp) -> Result<Option<Watched>, CheckFailed> {
     if !state.is_engine_leader() {
         return Ok(None);
     }
     let heartbeats = state.store.all_heartbeats().await?;
     let raised = raise_overdue(state, &heartbeats, now).await?;
-    Ok(Some((raised, next_deadline(&heartbeats, now))))
+    Ok(Some(Watched { raised, next_deadline: next_deadline(&heartbeats, now) }))
 }
 
 async fn raise_overdue(
@@ -89,7 +95,7 @@ pub async fn run(state: AppState) {
     loop {
         let now = state.now();
         let due = match watch(&state, now).await {
-            Ok(Some((_, next))) => next,
+            Ok(Some(watched)) => watched.next_deadline,
             // Taking the engine lease wakes the job.
             Ok(None) => None,
             Err(error) => {

@@ -78,24 +78,6 @@ fn alert(name: &str, instance: &str, route: &str, ends_at: Option<&str>) -> Valu
     alert
 }
 
-/// Waits until the service's alerts satisfy `done`, or fails after 30 s.
-async fn wait_for(
-    app: &TestApp,
-    service_id: &str,
-    what: &str,
-    done: impl Fn(&[Value]) -> bool,
-) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let alerts = app.alerts_of(service_id).await;
-        if done(&alerts) {
-            return alerts;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}: {alerts:#?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_real_alertmanager_delivers_firing_and_resolved_alerts_through_webhook_pagerduty_and_opsgenie_configs()
  {
@@ -147,19 +129,19 @@ receivers:
             alert("LinkDown", "sw-1", "opsgenie", None)
         ]))
         .await;
-    let firing = wait_for(&app, &webhook.service_id, "two firing alerts", |a| a.len() == 2).await;
+    let firing = app.wait_for_alerts(&webhook.service_id, "two firing alerts", |a| a.len() == 2).await;
     assert!(firing.iter().all(|a| a["status"] == "triggered" && a["origin"] == "alertmanager"));
     let summaries: Vec<&str> = firing.iter().map(|a| a["summary"].as_str().unwrap()).collect();
     assert!(
         summaries.contains(&"DiskFull on db-1") && summaries.contains(&"DiskFull on db-2"),
         "{summaries:?}"
     );
-    let paged = wait_for(&app, &pagerduty.service_id, "the PagerDuty event", |a| a.len() == 1).await;
+    let paged = app.wait_for_alerts(&pagerduty.service_id, "the PagerDuty event", |a| a.len() == 1).await;
     assert_eq!(
         (paged[0]["origin"].as_str(), paged[0]["client"].as_str()),
         (Some("pagerduty"), Some("Alertmanager"))
     );
-    let genie = wait_for(&app, &opsgenie.service_id, "the Opsgenie alert", |a| a.len() == 1).await;
+    let genie = app.wait_for_alerts(&opsgenie.service_id, "the Opsgenie alert", |a| a.len() == 1).await;
     assert_eq!(
         (genie[0]["origin"].as_str(), genie[0]["status"].as_str()),
         (Some("opsgenie"), Some("triggered"))
@@ -167,7 +149,7 @@ receivers:
 
     // A new alert in the same group makes Alertmanager re-send the whole group; nothing doubles.
     alertmanager.fire(json!([alert("DiskFull", "db-3", "webhook", None)])).await;
-    let three = wait_for(&app, &webhook.service_id, "the third alert", |a| a.len() >= 3).await;
+    let three = app.wait_for_alerts(&webhook.service_id, "the third alert", |a| a.len() >= 3).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(
         app.alerts_of(&webhook.service_id).await.len(),
@@ -185,19 +167,22 @@ receivers:
             alert("LinkDown", "sw-1", "opsgenie", Some(&past))
         ]))
         .await;
-    let resolved = wait_for(&app, &webhook.service_id, "all webhook alerts resolved", |a| {
-        !a.is_empty() && a.iter().all(|a| a["status"] == "resolved")
-    })
-    .await;
+    let resolved = app
+        .wait_for_alerts(&webhook.service_id, "all webhook alerts resolved", |a| {
+            !a.is_empty() && a.iter().all(|a| a["status"] == "resolved")
+        })
+        .await;
     assert_eq!(resolved.len(), 3, "resolving opens nothing new");
-    let paged = wait_for(&app, &pagerduty.service_id, "the PagerDuty alert resolved", |a| {
-        !a.is_empty() && a.iter().all(|a| a["status"] == "resolved")
-    })
-    .await;
+    let paged = app
+        .wait_for_alerts(&pagerduty.service_id, "the PagerDuty alert resolved", |a| {
+            !a.is_empty() && a.iter().all(|a| a["status"] == "resolved")
+        })
+        .await;
     assert_eq!(paged.len(), 1);
-    let closed = wait_for(&app, &opsgenie.service_id, "the Opsgenie alert closed", |a| {
-        !a.is_empty() && a.iter().all(|a| a["status"] == "resolved")
-    })
-    .await;
+    let closed = app
+        .wait_for_alerts(&opsgenie.service_id, "the Opsgenie alert closed", |a| {
+            !a.is_empty() && a.iter().all(|a| a["status"] == "resolved")
+        })
+        .await;
     assert_eq!(closed.len(), 1);
 }

@@ -224,15 +224,8 @@ async fn only_the_instance_leading_the_engine_raises_a_missed_heartbeat() {
     tokio::spawn(muster_server::heartbeats::run(standby.clone()));
     tokio::task::yield_now().await;
     standby.set_engine_leader(true);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let alerts = loop {
-        let alerts = app.alerts_of(&service).await;
-        if !alerts.is_empty() || std::time::Instant::now() > deadline {
-            break alerts;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
-    assert_eq!(alerts.len(), 1, "the new leader raised no alert within 10 s: {alerts:?}");
+    let alerts = app.wait_for_alerts(&service, "the new leader's alert", |a| !a.is_empty()).await;
+    assert_eq!(alerts.len(), 1, "the new leader raised one alert: {alerts:?}");
     assert_eq!(
         (alerts[0]["origin"].as_str(), alerts[0]["occurrences"].as_i64()),
         (Some("heartbeat"), Some(1))

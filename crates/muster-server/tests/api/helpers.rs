@@ -358,6 +358,25 @@ impl TestApp {
         reply.body["alerts"].as_array().expect("alerts").clone()
     }
 
+    /// Waits until the service's alerts satisfy `done`, for alerts that something running on the
+    /// wall clock writes (a background job, another process), or fails after 30 s.
+    pub async fn wait_for_alerts(
+        &self,
+        service_id: &str,
+        what: &str,
+        done: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let alerts = self.alerts_of(service_id).await;
+            if done(&alerts) {
+                return alerts;
+            }
+            assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}: {alerts:#?}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// The names of the services the API lists.
     pub async fn service_names(&self) -> Vec<String> {
         let reply = self.get("/api/v1/services", &self.admin_token).await;
